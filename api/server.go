@@ -1,0 +1,69 @@
+// Package api translates HTTP into calls on the domain services: it
+// decodes and validates requests, checks the caller's role, renders
+// results and errors. No business rule lives here.
+package api
+
+import (
+	"log/slog"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/ipledge/ipledge/account"
+	"github.com/ipledge/ipledge/platform/audit"
+	"github.com/ipledge/ipledge/platform/problem"
+)
+
+// Deps are the services the API calls.
+type Deps struct {
+	Log            *slog.Logger
+	Accounts       *account.Service
+	Audit          *audit.Log
+	TrustedProxies []string
+}
+
+// Server is the HTTP API.
+type Server struct {
+	log      *slog.Logger
+	accounts *account.Service
+	audit    *audit.Log
+	engine   *gin.Engine
+}
+
+// New builds the router.
+func New(d Deps) (*Server, error) {
+	gin.SetMode(gin.ReleaseMode)
+	s := &Server{log: d.Log, accounts: d.Accounts, audit: d.Audit}
+	e := gin.New()
+	// gin trusts every X-Forwarded-For by default; only the configured
+	// proxies are trusted here, so a client cannot choose its own address
+	// for the audit log or the per-address login limit.
+	if err := e.SetTrustedProxies(d.TrustedProxies); err != nil {
+		return nil, err
+	}
+	e.HandleMethodNotAllowed = true
+	e.ContextWithFallback = true
+	e.Use(s.requestID, s.recoverer, s.accessLog)
+	e.NoRoute(func(c *gin.Context) { writeProblem(c, problem.NotFound("resource")) })
+	e.NoMethod(func(c *gin.Context) {
+		writeProblem(c, &problem.Error{Status: http.StatusMethodNotAllowed, Code: "method_not_allowed",
+			Title: "Method Not Allowed", Detail: "this method is not allowed on this resource"})
+	})
+	v1 := e.Group("/api/v1", noStore)
+	for _, r := range s.routes() {
+		handlers := []gin.HandlerFunc{}
+		if !r.Public {
+			handlers = append(handlers, s.authenticate, requireRole(r.Roles))
+		}
+		handlers = append(handlers, r.Handler)
+		v1.Handle(r.Method, r.Path, handlers...)
+	}
+	s.engine = e
+	return s, nil
+}
+
+// Handler returns the http.Handler.
+func (s *Server) Handler() http.Handler { return s.engine }
+
+// Engine exposes the gin engine (tests enumerate its routes).
+func (s *Server) Engine() *gin.Engine { return s.engine }

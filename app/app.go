@@ -1,0 +1,146 @@
+// Package app is the composition root: it turns a configuration into an
+// open database, caches, services and the HTTP handler. cmd/ipledge and
+// the tests that need a whole server both build through it.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/ipledge/ipledge/account"
+	"github.com/ipledge/ipledge/api"
+	"github.com/ipledge/ipledge/platform/audit"
+	"github.com/ipledge/ipledge/platform/auth"
+	"github.com/ipledge/ipledge/platform/cache"
+	"github.com/ipledge/ipledge/platform/config"
+	"github.com/ipledge/ipledge/platform/db"
+)
+
+// BuildTagMessage explains how to build a binary with FTS5.
+const BuildTagMessage = "this ipledge binary was built without SQLite FTS5, which Chinese search needs: build it with `go build -tags sqlite_fts5 ./cmd/ipledge` (or run `go run -tags sqlite_fts5 ./cmd/ipledge serve`)"
+
+// App is a built instance.
+type App struct {
+	Config      config.Config
+	Log         *slog.Logger
+	DB          *db.DB
+	Redis       *redis.Client
+	Cache       cache.Cache
+	Audit       *audit.Log
+	Revocations *auth.Revocations
+	Accounts    *account.Service
+	API         *api.Server
+	Handler     http.Handler
+	Now         func() time.Time
+}
+
+// Options are test seams.
+type Options struct {
+	Now func() time.Time
+}
+
+// Build opens everything and migrates the database.
+func Build(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options) (*App, error) {
+	if !FTS5 {
+		return nil, errors.New(BuildTagMessage)
+	}
+	jwtKeys, auditKeys, err := cfg.Keys()
+	if err != nil {
+		return nil, err
+	}
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	a := &App{Config: cfg, Log: log, Now: now}
+	a.DB, err = db.Open(ctx, cfg.DatabaseURL, db.Options{SQLiteSynchronous: cfg.SQLiteSynchronous, MaxOpenConns: cfg.DBMaxConns})
+	if err != nil {
+		return nil, err
+	}
+	if err := a.DB.Migrate(ctx); err != nil {
+		a.Close()
+		return nil, err
+	}
+	var window auth.Window
+	if cfg.RedisURL != "" {
+		a.Redis, err = cache.OpenRedis(cfg.RedisURL)
+		if err != nil {
+			a.Close()
+			return nil, fmt.Errorf("IPLEDGE_REDIS_URL: %w", err)
+		}
+		if err := a.Redis.Ping(ctx).Err(); err != nil {
+			// Redis is a cache and a broadcast channel, not a source of
+			// truth: start anyway and use it when it comes back.
+			log.Warn("Redis is not reachable at start; continuing without it until it is", "err", err)
+		}
+		a.Cache = cache.NewRedis(a.Redis, log)
+		window = auth.NewRedisWindow(a.Redis, log, now)
+	} else {
+		a.Cache = cache.NewMemory(100_000, now)
+		window = auth.NewMemoryWindow(now)
+	}
+	a.Audit, err = audit.New(a.DB, audit.Keys{CurrentID: auditKeys.CurrentID, ByID: auditKeys.ByID}, now)
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	tokens, err := auth.NewTokens(auth.TokenConfig{
+		Keys:   auth.SigningKeys{CurrentID: jwtKeys.CurrentID, ByID: jwtKeys.ByID},
+		Issuer: cfg.JWTIssuer, Audience: cfg.JWTAudience, TTL: cfg.AccessTokenTTL, Now: now,
+	})
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	a.Revocations = auth.NewRevocations(a.Redis, log, now)
+	a.Accounts = account.NewService(account.Config{
+		DB: a.DB, Audit: a.Audit, Tokens: tokens, Revocations: a.Revocations,
+		Limiter:    auth.NewLoginLimiter(window, auth.LoginLimits{PerUsername: cfg.LoginLimitUsername, PerAddress: cfg.LoginLimitAddress}),
+		RefreshTTL: cfg.RefreshTokenTTL, Now: now,
+	})
+	evs, err := a.Accounts.LoadRevocations(ctx)
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	a.Revocations.Apply(evs...)
+	a.API, err = api.New(api.Deps{Log: log, Accounts: a.Accounts, Audit: a.Audit, TrustedProxies: splitList(cfg.TrustedProxies)})
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	a.Handler = a.API.Handler()
+	return a, nil
+}
+
+// Run starts the background work (revocation broadcasts) until ctx ends.
+func (a *App) Run(ctx context.Context) {
+	go a.Revocations.Listen(ctx, a.Accounts.LoadRevocations)
+}
+
+// Close releases the database and Redis.
+func (a *App) Close() {
+	if a.Redis != nil {
+		_ = a.Redis.Close()
+	}
+	if a.DB != nil {
+		_ = a.DB.Close()
+	}
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
