@@ -199,4 +199,3 @@ func newFamily() string {
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
 }
-

@@ -80,9 +80,9 @@ func decodeJSON(c *gin.Context, v any) error {
 
 func jsonError(err error) error {
 	var (
-		mbe  *http.MaxBytesError
-		syn  *json.SyntaxError
-		typ  *json.UnmarshalTypeError
+		mbe *http.MaxBytesError
+		syn *json.SyntaxError
+		typ *json.UnmarshalTypeError
 	)
 	switch {
 	case errors.As(err, &mbe):

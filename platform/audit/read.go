@@ -88,5 +88,3 @@ func (l *Log) Head(ctx context.Context) (int64, string, time.Time, error) {
 	}
 	return r.Seq, r.Hash, r.At, nil
 }
-
-
