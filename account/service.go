@@ -252,7 +252,7 @@ func (s *Service) DeactivateUser(ctx context.Context, a audit.Actor, id int64) (
 	if err != nil {
 		return User{}, err
 	}
-	s.revocations.Publish(ctx, userRevocation(id))
+	s.db.OnCommit(ctx, func() { s.revocations.Publish(context.WithoutCancel(ctx), userRevocation(id)) })
 	return u, nil
 }
 

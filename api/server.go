@@ -6,11 +6,14 @@ package api
 import (
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/ipledge/ipledge/account"
 	"github.com/ipledge/ipledge/platform/audit"
+	"github.com/ipledge/ipledge/platform/db"
+	"github.com/ipledge/ipledge/platform/idempotency"
 	"github.com/ipledge/ipledge/platform/problem"
 )
 
@@ -19,21 +22,31 @@ type Deps struct {
 	Log            *slog.Logger
 	Accounts       *account.Service
 	Audit          *audit.Log
+	DB             *db.DB
+	Idempotency    *idempotency.Store
 	TrustedProxies []string
+	// MaxUploadBytes bounds uploads (and idempotent request bodies).
+	MaxUploadBytes int64
 }
 
 // Server is the HTTP API.
 type Server struct {
-	log      *slog.Logger
-	accounts *account.Service
-	audit    *audit.Log
-	engine   *gin.Engine
+	log       *slog.Logger
+	accounts  *account.Service
+	audit     *audit.Log
+	db        *db.DB
+	idem      *idempotency.Store
+	maxUpload int64
+	engine    *gin.Engine
 }
 
 // New builds the router.
 func New(d Deps) (*Server, error) {
 	gin.SetMode(gin.ReleaseMode)
-	s := &Server{log: d.Log, accounts: d.Accounts, audit: d.Audit}
+	if d.MaxUploadBytes <= 0 {
+		d.MaxUploadBytes = 50 << 20
+	}
+	s := &Server{log: d.Log, accounts: d.Accounts, audit: d.Audit, db: d.DB, idem: d.Idempotency, maxUpload: d.MaxUploadBytes}
 	e := gin.New()
 	// gin trusts every X-Forwarded-For by default; only the configured
 	// proxies are trusted here, so a client cannot choose its own address
@@ -54,6 +67,10 @@ func New(d Deps) (*Server, error) {
 		handlers := []gin.HandlerFunc{}
 		if !r.Public {
 			handlers = append(handlers, s.authenticate, requireRole(r.Roles))
+			// Every POST but /auth/* may carry an Idempotency-Key.
+			if r.Method == http.MethodPost && !strings.HasPrefix(r.Path, "/auth/") {
+				handlers = append(handlers, s.idempotent)
+			}
 		}
 		handlers = append(handlers, r.Handler)
 		v1.Handle(r.Method, r.Path, handlers...)

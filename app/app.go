@@ -21,6 +21,7 @@ import (
 	"github.com/ipledge/ipledge/platform/cache"
 	"github.com/ipledge/ipledge/platform/config"
 	"github.com/ipledge/ipledge/platform/db"
+	"github.com/ipledge/ipledge/platform/idempotency"
 )
 
 // BuildTagMessage explains how to build a binary with FTS5.
@@ -36,6 +37,7 @@ type App struct {
 	Audit       *audit.Log
 	Revocations *auth.Revocations
 	Accounts    *account.Service
+	Idempotency *idempotency.Store
 	API         *api.Server
 	Handler     http.Handler
 	Now         func() time.Time
@@ -111,7 +113,9 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, opts Option
 		return nil, err
 	}
 	a.Revocations.Apply(evs...)
-	a.API, err = api.New(api.Deps{Log: log, Accounts: a.Accounts, Audit: a.Audit, TrustedProxies: splitList(cfg.TrustedProxies)})
+	a.Idempotency = idempotency.NewStore(a.DB, now)
+	a.API, err = api.New(api.Deps{Log: log, Accounts: a.Accounts, Audit: a.Audit, DB: a.DB, Idempotency: a.Idempotency,
+		TrustedProxies: splitList(cfg.TrustedProxies), MaxUploadBytes: cfg.MaxUploadBytes})
 	if err != nil {
 		a.Close()
 		return nil, err
@@ -123,6 +127,26 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, opts Option
 // Run starts the background work (revocation broadcasts) until ctx ends.
 func (a *App) Run(ctx context.Context) {
 	go a.Revocations.Listen(ctx, a.Accounts.LoadRevocations)
+	go a.every(ctx, 10*time.Minute, "purge idempotency keys", func(ctx context.Context) error {
+		_, err := a.Idempotency.Purge(ctx)
+		return err
+	})
+}
+
+// every runs job at each tick until ctx ends, logging failures.
+func (a *App) every(ctx context.Context, d time.Duration, what string, job func(context.Context) error) {
+	t := time.NewTicker(d)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := job(ctx); err != nil && ctx.Err() == nil {
+				a.Log.Warn(what+" failed", "err", err)
+			}
+		}
+	}
 }
 
 // Close releases the database and Redis.

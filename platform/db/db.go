@@ -145,7 +145,13 @@ func Redact(raw string) string { return redact(raw) }
 // InTx runs fn in a transaction and commits it when fn returns nil. On
 // SQLite the transaction takes the write lock at BEGIN (_txlock=immediate),
 // so read-then-write logic inside fn never races another writer.
+//
+// When ctx carries a Unit (see WithUnit), fn joins the unit's transaction
+// instead and the unit's owner commits.
 func (d *DB) InTx(ctx context.Context, fn func(tx *sqlx.Tx) error) (err error) {
+	if u := unitFrom(ctx); u != nil {
+		return u.join(ctx, fn)
+	}
 	tx, err := d.BeginTxx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
