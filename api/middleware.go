@@ -131,3 +131,11 @@ func actor(c *gin.Context) audit.Actor {
 	}
 	return a
 }
+
+// observe records the request in the metrics by its route template (never
+// the raw URL, whose IDs would make a series per object).
+func (s *Server) observe(c *gin.Context) {
+	start := time.Now()
+	c.Next()
+	s.metrics.Observe(c.FullPath(), c.Request.Method, c.Writer.Status(), time.Since(start))
+}

@@ -14,6 +14,7 @@ import (
 	"github.com/ipledge/ipledge/platform/audit"
 	"github.com/ipledge/ipledge/platform/db"
 	"github.com/ipledge/ipledge/platform/idempotency"
+	"github.com/ipledge/ipledge/platform/metrics"
 	"github.com/ipledge/ipledge/platform/problem"
 )
 
@@ -27,6 +28,7 @@ type Deps struct {
 	TrustedProxies []string
 	// MaxUploadBytes bounds uploads (and idempotent request bodies).
 	MaxUploadBytes int64
+	Metrics        *metrics.Metrics
 }
 
 // Server is the HTTP API.
@@ -37,6 +39,7 @@ type Server struct {
 	db        *db.DB
 	idem      *idempotency.Store
 	maxUpload int64
+	metrics   *metrics.Metrics
 	engine    *gin.Engine
 }
 
@@ -46,7 +49,10 @@ func New(d Deps) (*Server, error) {
 	if d.MaxUploadBytes <= 0 {
 		d.MaxUploadBytes = 50 << 20
 	}
-	s := &Server{log: d.Log, accounts: d.Accounts, audit: d.Audit, db: d.DB, idem: d.Idempotency, maxUpload: d.MaxUploadBytes}
+	s := &Server{log: d.Log, accounts: d.Accounts, audit: d.Audit, db: d.DB, idem: d.Idempotency, maxUpload: d.MaxUploadBytes, metrics: d.Metrics}
+	if s.metrics == nil {
+		s.metrics = metrics.New()
+	}
 	e := gin.New()
 	// gin trusts every X-Forwarded-For by default; only the configured
 	// proxies are trusted here, so a client cannot choose its own address
@@ -56,7 +62,7 @@ func New(d Deps) (*Server, error) {
 	}
 	e.HandleMethodNotAllowed = true
 	e.ContextWithFallback = true
-	e.Use(s.requestID, s.recoverer, s.accessLog)
+	e.Use(s.requestID, s.observe, s.recoverer, s.accessLog)
 	e.NoRoute(func(c *gin.Context) { writeProblem(c, problem.NotFound("resource")) })
 	e.NoMethod(func(c *gin.Context) {
 		writeProblem(c, &problem.Error{Status: http.StatusMethodNotAllowed, Code: "method_not_allowed",

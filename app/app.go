@@ -22,6 +22,7 @@ import (
 	"github.com/ipledge/ipledge/platform/config"
 	"github.com/ipledge/ipledge/platform/db"
 	"github.com/ipledge/ipledge/platform/idempotency"
+	"github.com/ipledge/ipledge/platform/metrics"
 )
 
 // BuildTagMessage explains how to build a binary with FTS5.
@@ -39,6 +40,7 @@ type App struct {
 	Accounts    *account.Service
 	Idempotency *idempotency.Store
 	API         *api.Server
+	Metrics     *metrics.Metrics
 	Handler     http.Handler
 	Now         func() time.Time
 }
@@ -114,13 +116,14 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, opts Option
 	}
 	a.Revocations.Apply(evs...)
 	a.Idempotency = idempotency.NewStore(a.DB, now)
+	a.Metrics = metrics.New()
 	a.API, err = api.New(api.Deps{Log: log, Accounts: a.Accounts, Audit: a.Audit, DB: a.DB, Idempotency: a.Idempotency,
-		TrustedProxies: splitList(cfg.TrustedProxies), MaxUploadBytes: cfg.MaxUploadBytes})
+		TrustedProxies: splitList(cfg.TrustedProxies), MaxUploadBytes: cfg.MaxUploadBytes, Metrics: a.Metrics})
 	if err != nil {
 		a.Close()
 		return nil, err
 	}
-	a.Handler = a.API.Handler()
+	a.Handler = a.routes()
 	return a, nil
 }
 
