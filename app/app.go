@@ -84,8 +84,8 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, opts Option
 			// truth: start anyway and use it when it comes back.
 			log.Warn("Redis is not reachable at start; continuing without it until it is", "err", err)
 		}
-		a.Cache = cache.NewRedis(a.Redis, log)
-		window = auth.NewRedisWindow(a.Redis, log, now)
+		a.Cache = cache.NewRedis(a.Redis, log, cfg.RedisNamespace)
+		window = auth.NewRedisWindow(a.Redis, log, now, cfg.RedisNamespace)
 	} else {
 		a.Cache = cache.NewMemory(100_000, now)
 		window = auth.NewMemoryWindow(now)
@@ -103,7 +103,7 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, opts Option
 		a.Close()
 		return nil, err
 	}
-	a.Revocations = auth.NewRevocations(a.Redis, log, now)
+	a.Revocations = auth.NewRevocations(a.Redis, log, now, cfg.RedisNamespace)
 	a.Accounts = account.NewService(account.Config{
 		DB: a.DB, Audit: a.Audit, Tokens: tokens, Revocations: a.Revocations,
 		Limiter:    auth.NewLoginLimiter(window, auth.LoginLimits{PerUsername: cfg.LoginLimitUsername, PerAddress: cfg.LoginLimitAddress}),

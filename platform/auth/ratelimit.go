@@ -92,18 +92,29 @@ type RedisWindow struct {
 	fallback *MemoryWindow
 	now      func() time.Time
 	log      *slog.Logger
+	prefix   string
 	degraded atomic.Bool
 }
 
-// NewRedisWindow returns a Redis-backed window.
-func NewRedisWindow(rdb *redis.Client, log *slog.Logger, now func() time.Time) *RedisWindow {
+// NewRedisWindow returns a Redis-backed window. namespace (default
+// "ipledge") prefixes its keys, so that deployments or test runs sharing
+// one Redis do not count each other's attempts.
+func NewRedisWindow(rdb *redis.Client, log *slog.Logger, now func() time.Time, namespace ...string) *RedisWindow {
 	if now == nil {
 		now = time.Now
 	}
-	return &RedisWindow{rdb: rdb, fallback: NewMemoryWindow(now), now: now, log: log}
+	return &RedisWindow{rdb: rdb, fallback: NewMemoryWindow(now), now: now, log: log, prefix: ns(namespace) + ":v1:rl:"}
 }
 
-func (r *RedisWindow) key(k string) string { return "ipledge:v1:rl:" + k }
+// ns returns the first namespace given, or "ipledge".
+func ns(namespace []string) string {
+	if len(namespace) > 0 && namespace[0] != "" {
+		return namespace[0]
+	}
+	return "ipledge"
+}
+
+func (r *RedisWindow) key(k string) string { return r.prefix + k }
 
 func (r *RedisWindow) failed(err error) {
 	if r.degraded.CompareAndSwap(false, true) {

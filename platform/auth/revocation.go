@@ -10,8 +10,6 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// revocationChannel carries revocations between instances.
-const revocationChannel = "ipledge:v1:revocations"
 
 // Revocations is the set of access tokens that must be refused before they
 // expire: single tokens by jti (logout) and all tokens of a user issued
@@ -28,6 +26,8 @@ type Revocations struct {
 	now   func() time.Time
 	rdb   *redis.Client
 	log   *slog.Logger
+	// channel carries revocations between instances.
+	channel string
 }
 
 // RevocationEvent is one revocation, as stored and broadcast.
@@ -39,11 +39,13 @@ type RevocationEvent struct {
 }
 
 // NewRevocations returns an empty set. rdb may be nil (single instance).
-func NewRevocations(rdb *redis.Client, log *slog.Logger, now func() time.Time) *Revocations {
+// namespace (default "ipledge") names the broadcast channel.
+func NewRevocations(rdb *redis.Client, log *slog.Logger, now func() time.Time, namespace ...string) *Revocations {
 	if now == nil {
 		now = time.Now
 	}
-	return &Revocations{jtis: map[string]time.Time{}, users: map[int64]time.Time{}, now: now, rdb: rdb, log: log}
+	return &Revocations{jtis: map[string]time.Time{}, users: map[int64]time.Time{}, now: now, rdb: rdb, log: log,
+		channel: ns(namespace) + ":v1:revocations"}
 }
 
 // IsRevoked reports whether p must be refused.
@@ -84,7 +86,7 @@ func (r *Revocations) Publish(ctx context.Context, evs ...RevocationEvent) {
 	}
 	for _, e := range evs {
 		b, _ := json.Marshal(e)
-		if err := r.rdb.Publish(ctx, revocationChannel, b).Err(); err != nil {
+		if err := r.rdb.Publish(ctx, r.channel, b).Err(); err != nil {
 			// The other instances pick it up from the database when their
 			// subscription reconnects.
 			r.log.Warn("revocation broadcast failed", "err", err)
@@ -119,7 +121,7 @@ func (r *Revocations) Listen(ctx context.Context, reload func(context.Context) (
 			}
 		}
 	}
-	ps := r.rdb.Subscribe(ctx, revocationChannel)
+	ps := r.rdb.Subscribe(ctx, r.channel)
 	defer ps.Close()
 	for {
 		msg, err := ps.ReceiveTimeout(ctx, 30*time.Second)

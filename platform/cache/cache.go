@@ -81,14 +81,22 @@ func (m *Memory) Ping(context.Context) error { return nil }
 type Redis struct {
 	rdb      *redis.Client
 	log      *slog.Logger
+	prefix   string
 	degraded atomic.Bool
 }
 
-// Prefix starts every key ipledge writes to Redis.
+// Prefix starts every cache key under the default namespace.
 const Prefix = "ipledge:v1:c:"
 
-// NewRedis returns a Redis cache.
-func NewRedis(rdb *redis.Client, log *slog.Logger) *Redis { return &Redis{rdb: rdb, log: log} }
+// NewRedis returns a Redis cache. namespace (default "ipledge") prefixes
+// its keys.
+func NewRedis(rdb *redis.Client, log *slog.Logger, namespace ...string) *Redis {
+	p := "ipledge"
+	if len(namespace) > 0 && namespace[0] != "" {
+		p = namespace[0]
+	}
+	return &Redis{rdb: rdb, log: log, prefix: p + ":v1:c:"}
+}
 
 func (r *Redis) failed(err error) {
 	if r.degraded.CompareAndSwap(false, true) {
@@ -104,7 +112,7 @@ func (r *Redis) ok() {
 
 // Get implements Cache.
 func (r *Redis) Get(ctx context.Context, key string) ([]byte, bool) {
-	b, err := r.rdb.Get(ctx, Prefix+key).Bytes()
+	b, err := r.rdb.Get(ctx, r.prefix+key).Bytes()
 	if errors.Is(err, redis.Nil) {
 		r.ok()
 		return nil, false
@@ -122,7 +130,7 @@ func (r *Redis) Set(ctx context.Context, key string, value []byte, ttl time.Dura
 	if ttl <= 0 {
 		return
 	}
-	if err := r.rdb.Set(ctx, Prefix+key, value, ttl).Err(); err != nil {
+	if err := r.rdb.Set(ctx, r.prefix+key, value, ttl).Err(); err != nil {
 		r.failed(err)
 	}
 }
@@ -134,7 +142,7 @@ func (r *Redis) Delete(ctx context.Context, keys ...string) {
 	}
 	full := make([]string, len(keys))
 	for i, k := range keys {
-		full[i] = Prefix + k
+		full[i] = r.prefix + k
 	}
 	if err := r.rdb.Del(ctx, full...).Err(); err != nil {
 		r.failed(err)
@@ -153,6 +161,9 @@ func OpenRedis(url string) (*redis.Client, error) {
 	}
 	opt.ContextTimeoutEnabled = true
 	opt.DialTimeout = 500 * time.Millisecond
+	// One dial attempt per connection: go-redis otherwise dials 5 times
+	// with 100 ms pauses, so a down Redis would cost each request seconds.
+	opt.DialerRetries = 1
 	opt.ReadTimeout = 300 * time.Millisecond
 	opt.WriteTimeout = 300 * time.Millisecond
 	opt.PoolTimeout = 500 * time.Millisecond

@@ -24,6 +24,7 @@ type Config struct {
 	Listen             string
 	DatabaseURL        string
 	RedisURL           string
+	RedisNamespace     string
 	SQLiteSynchronous  string
 	JWTKeys            string
 	JWTIssuer          string
@@ -53,6 +54,7 @@ var Vars = []Var{
 	{"listen", "IPLEDGE_LISTEN", ":8080", "address to listen on"},
 	{"database-url", "IPLEDGE_DATABASE_URL", "sqlite://ipledge.db", "sqlite://path.db or postgres://user@host:5432/db"},
 	{"redis-url", "IPLEDGE_REDIS_URL", "", "redis://host:6379/0; empty = in-process cache, limits and revocations"},
+	{"redis-namespace", "IPLEDGE_REDIS_NAMESPACE", "ipledge", "prefix of every Redis key and channel (deployments sharing one Redis need different ones)"},
 	{"sqlite-synchronous", "IPLEDGE_SQLITE_SYNCHRONOUS", "FULL", "FULL (no acknowledged write lost on power loss) or NORMAL (faster)"},
 	{"jwt-keys", "IPLEDGE_JWT_KEYS", "", "HS256 key set `kid=base64key,...` (≥ 32 bytes each); the first signs, all verify"},
 	{"jwt-issuer", "IPLEDGE_JWT_ISSUER", "ipledge", "iss claim"},
@@ -86,7 +88,7 @@ func Register(fs *flag.FlagSet, getenv func(string) string) func() (Config, erro
 	return func() (Config, error) {
 		get := func(f string) string { return strings.TrimSpace(*vals[f]) }
 		c := Config{
-			Listen: get("listen"), DatabaseURL: get("database-url"), RedisURL: get("redis-url"),
+			Listen: get("listen"), DatabaseURL: get("database-url"), RedisURL: get("redis-url"), RedisNamespace: get("redis-namespace"),
 			SQLiteSynchronous: get("sqlite-synchronous"), JWTKeys: get("jwt-keys"), JWTIssuer: get("jwt-issuer"),
 			JWTAudience: get("jwt-audience"), AuditKeys: get("audit-keys"), TrustedProxies: get("trusted-proxies"),
 			LogLevel: get("log-level"), LogFormat: get("log-format"), DemoKeysFile: get("demo-keys-file"), Demo: *demo,
