@@ -10,7 +10,6 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-
 // Revocations is the set of access tokens that must be refused before they
 // expire: single tokens by jti (logout) and all tokens of a user issued
 // before a moment (deactivation). Checking is a map lookup on every
