@@ -74,7 +74,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		WriteTimeout:      120 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
-		BaseContext:       func(net.Listener) context.Context { return runCtx },
+		// Requests must not see the shutdown signal: in-flight ones finish.
+		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
