@@ -83,7 +83,9 @@ func (d *DB) provider() (*goose.Provider, error) {
 		dialect, dir = goose.DialectSQLite3, "sqlite"
 	case Postgres:
 		dialect, dir = goose.DialectPostgres, "postgres"
-		locker, err := lock.NewPostgresSessionLocker()
+		// Retry every second (the minimum) for up to 5 minutes: instances
+		// starting together wait about a second for the one migrating.
+		locker, err := lock.NewPostgresSessionLocker(lock.WithLockTimeout(1, 300))
 		if err != nil {
 			return nil, err
 		}
