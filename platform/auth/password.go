@@ -77,6 +77,11 @@ func verify(hash, password string) (bool, error) {
 	if err != nil {
 		return false, errBadHash
 	}
+	// argon2.IDKey panics on t=0, p=0 or an empty key; a very short key
+	// would match a wrong password by chance.
+	if t < 1 || p < 1 || len(want) < 16 {
+		return false, errBadHash
+	}
 	got := argon2.IDKey([]byte(password), salt, t, mem, p, uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1, nil
 }
