@@ -5,6 +5,7 @@ import "net/http"
 // routes is the API's route table: method, path, roles, handler.
 func (s *Server) routes() []Route {
 	return []Route{
+		{Method: http.MethodGet, Path: "/openapi.json", Public: true, Handler: s.openAPI},
 		{Method: http.MethodPost, Path: "/auth/login", Public: true, Handler: s.login},
 		{Method: http.MethodPost, Path: "/auth/refresh", Public: true, Handler: s.refresh},
 		{Method: http.MethodPost, Path: "/auth/logout", Roles: everyone, Handler: s.logout},
@@ -21,5 +22,15 @@ func (s *Server) routes() []Route {
 
 		{Method: http.MethodGet, Path: "/audit", Roles: auditors, Handler: s.listAudit},
 		{Method: http.MethodGet, Path: "/audit/verify", Roles: auditors, Handler: s.verifyAudit},
+
+		{Method: http.MethodGet, Path: "/settings", Roles: everyone, Handler: s.listSettings},
+		{Method: http.MethodGet, Path: "/settings/:key/history", Roles: everyone, Handler: s.settingHistory},
+		{Method: http.MethodPut, Path: "/settings/:key", Roles: settingsEditors, Handler: s.putSetting},
+		{Method: http.MethodGet, Path: "/calendar/:year", Roles: everyone, Handler: s.getCalendarYear},
+		{Method: http.MethodPut, Path: "/calendar/:year", Roles: calendarEditors, Handler: s.putCalendarYear},
+		{Method: http.MethodGet, Path: "/notifications", Roles: everyone, Handler: s.listNotifications},
+		{Method: http.MethodGet, Path: "/notifications/unread-count", Roles: everyone, Handler: s.unreadNotifications},
+		{Method: http.MethodPost, Path: "/notifications/read-all", Roles: everyone, Handler: s.readAllNotifications},
+		{Method: http.MethodPost, Path: "/notifications/:id/read", Roles: everyone, Handler: s.readNotification},
 	}
 }

@@ -11,11 +11,14 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/ipledge/ipledge/account"
+	"github.com/ipledge/ipledge/calendar"
+	"github.com/ipledge/ipledge/notify"
 	"github.com/ipledge/ipledge/platform/audit"
 	"github.com/ipledge/ipledge/platform/db"
 	"github.com/ipledge/ipledge/platform/idempotency"
 	"github.com/ipledge/ipledge/platform/metrics"
 	"github.com/ipledge/ipledge/platform/problem"
+	"github.com/ipledge/ipledge/settings"
 )
 
 // Deps are the services the API calls.
@@ -29,6 +32,9 @@ type Deps struct {
 	// MaxUploadBytes bounds uploads (and idempotent request bodies).
 	MaxUploadBytes int64
 	Metrics        *metrics.Metrics
+	Settings       *settings.Service
+	Calendar       *calendar.Service
+	Notify         *notify.Service
 }
 
 // Server is the HTTP API.
@@ -41,6 +47,10 @@ type Server struct {
 	maxUpload int64
 	metrics   *metrics.Metrics
 	engine    *gin.Engine
+	openapi   []byte // the OpenAPI document as JSON
+	settings  *settings.Service
+	calendar  *calendar.Service
+	notify    *notify.Service
 }
 
 // New builds the router.
@@ -49,10 +59,18 @@ func New(d Deps) (*Server, error) {
 	if d.MaxUploadBytes <= 0 {
 		d.MaxUploadBytes = 50 << 20
 	}
-	s := &Server{log: d.Log, accounts: d.Accounts, audit: d.Audit, db: d.DB, idem: d.Idempotency, maxUpload: d.MaxUploadBytes, metrics: d.Metrics}
+	s := &Server{log: d.Log, accounts: d.Accounts, audit: d.Audit, db: d.DB, idem: d.Idempotency, maxUpload: d.MaxUploadBytes, metrics: d.Metrics,
+		settings: d.Settings, calendar: d.Calendar, notify: d.Notify}
 	if s.metrics == nil {
 		s.metrics = metrics.New()
 	}
+	// A document that does not load or validate stops the start (and so
+	// fails every test that builds a server).
+	spec, err := openAPIJSON()
+	if err != nil {
+		return nil, err
+	}
+	s.openapi = spec
 	e := gin.New()
 	// gin trusts every X-Forwarded-For by default; only the configured
 	// proxies are trusted here, so a client cannot choose its own address

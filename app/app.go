@@ -16,6 +16,8 @@ import (
 
 	"github.com/ipledge/ipledge/account"
 	"github.com/ipledge/ipledge/api"
+	"github.com/ipledge/ipledge/calendar"
+	"github.com/ipledge/ipledge/notify"
 	"github.com/ipledge/ipledge/platform/audit"
 	"github.com/ipledge/ipledge/platform/auth"
 	"github.com/ipledge/ipledge/platform/cache"
@@ -23,6 +25,8 @@ import (
 	"github.com/ipledge/ipledge/platform/db"
 	"github.com/ipledge/ipledge/platform/idempotency"
 	"github.com/ipledge/ipledge/platform/metrics"
+	"github.com/ipledge/ipledge/settings"
+	"github.com/ipledge/ipledge/web"
 )
 
 // BuildTagMessage explains how to build a binary with FTS5.
@@ -39,7 +43,11 @@ type App struct {
 	Revocations *auth.Revocations
 	Accounts    *account.Service
 	Idempotency *idempotency.Store
+	Settings    *settings.Service
+	Calendar    *calendar.Service
+	Notify      *notify.Service
 	API         *api.Server
+	Web         http.Handler
 	Metrics     *metrics.Metrics
 	Handler     http.Handler
 	Now         func() time.Time
@@ -116,9 +124,23 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, opts Option
 	}
 	a.Revocations.Apply(evs...)
 	a.Idempotency = idempotency.NewStore(a.DB, now)
+	// Every domain's settings are registered here, once.
+	a.Settings, err = settings.NewService(a.DB, a.Audit, now, settings.SettingDefs()...)
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	a.Calendar = calendar.NewService(a.DB, a.Audit, now)
+	a.Notify = notify.NewService(a.DB, a.Audit, now)
 	a.Metrics = metrics.New()
 	a.API, err = api.New(api.Deps{Log: log, Accounts: a.Accounts, Audit: a.Audit, DB: a.DB, Idempotency: a.Idempotency,
-		TrustedProxies: splitList(cfg.TrustedProxies), MaxUploadBytes: cfg.MaxUploadBytes, Metrics: a.Metrics})
+		TrustedProxies: splitList(cfg.TrustedProxies), MaxUploadBytes: cfg.MaxUploadBytes, Metrics: a.Metrics,
+		Settings: a.Settings, Calendar: a.Calendar, Notify: a.Notify})
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	a.Web, err = web.New(web.Deps{Log: log, Accounts: a.Accounts, Notify: a.Notify, TrustedProxies: splitList(cfg.TrustedProxies)})
 	if err != nil {
 		a.Close()
 		return nil, err

@@ -78,5 +78,8 @@ func (a *App) SeedDemo(ctx context.Context) (seeded bool, err error) {
 			return false, fmt.Errorf("demo user %s: %w", u.Username, err)
 		}
 	}
+	if err := a.seedPlatformServices(ctx, sys); err != nil {
+		return false, err
+	}
 	return true, a.Accounts.SetMeta(ctx, demoSeededKey, a.Now().UTC().Format("2006-01-02T15:04:05Z"))
 }

@@ -62,5 +62,6 @@ func (a *App) routes() http.Handler {
 	mux.Handle("GET /healthz", a.Metrics.Wrap(http.HandlerFunc(a.healthz)))
 	mux.Handle("GET /readyz", a.Metrics.Wrap(http.HandlerFunc(a.readyz)))
 	mux.Handle("GET /metrics", a.Metrics.Handler())
+	mux.Handle("/", a.Metrics.Wrap(a.Web))
 	return mux
 }
