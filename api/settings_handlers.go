@@ -25,12 +25,24 @@ type settingChange struct {
 }
 
 func (s *Server) listSettings(c *gin.Context) {
+	r, ok := pageParams(c)
+	if !ok {
+		return
+	}
 	vs, err := s.settings.List(c.Request.Context(), actor(c))
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, page.Page[settings.View]{Items: vs})
+	// The settings are a short list sorted by key; the cursor is a
+	// position in it.
+	start := min(int(r.After), len(vs))
+	end := min(start+r.Limit, len(vs))
+	p := page.Page[settings.View]{Items: vs[start:end]}
+	if end < len(vs) {
+		p.NextCursor = page.Encode(int64(end))
+	}
+	c.JSON(http.StatusOK, p)
 }
 
 func (s *Server) settingHistory(c *gin.Context) {
