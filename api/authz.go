@@ -30,11 +30,15 @@ var (
 	auditors = []string{auth.RoleIPOffice, auth.RoleAdmin}
 )
 
-// requireRole refuses a role that may never call the route with 403.
-func requireRole(roles []string) gin.HandlerFunc {
+// requireRole refuses a role that may never call the route with 403, and
+// records the refusal in the audit log.
+func (s *Server) requireRole(roles []string) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		p := mustPrincipal(c)
 		if !slices.Contains(roles, p.Role) {
+			_ = s.audit.AppendAlone(c.Request.Context(), actor(c), audit.Entry{
+				Action: "authz.forbidden", Outcome: audit.OutcomeDenied,
+				Summary: map[string]any{"route": c.FullPath(), "method": c.Request.Method}})
 			writeProblem(c, problem.Forbidden("the role %s may not %s %s", p.Role, c.Request.Method, c.FullPath()))
 			return
 		}

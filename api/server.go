@@ -90,7 +90,7 @@ func New(d Deps) (*Server, error) {
 	for _, r := range s.routes() {
 		handlers := []gin.HandlerFunc{}
 		if !r.Public {
-			handlers = append(handlers, s.authenticate, requireRole(r.Roles))
+			handlers = append(handlers, s.authenticate, s.requireRole(r.Roles))
 			// Every POST but /auth/* may carry an Idempotency-Key.
 			if r.Method == http.MethodPost && !strings.HasPrefix(r.Path, "/auth/") {
 				handlers = append(handlers, s.idempotent)
