@@ -16,6 +16,7 @@ import (
 
 	"github.com/ipledge/ipledge/platform/audit"
 	"github.com/ipledge/ipledge/platform/auth"
+	"github.com/ipledge/ipledge/platform/httpx"
 )
 
 type ctxKey int
@@ -44,27 +45,6 @@ func (s *Server) securityHeaders(next http.Handler) http.Handler {
 	})
 }
 
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
 // requestLog takes a well-formed X-Request-ID from the client or makes
 // one, puts a logger carrying it into the context and writes one line per
 // request: never the query string, a password or a token.
@@ -80,7 +60,7 @@ func (s *Server) requestLog(next http.Handler) http.Handler {
 		ctx := context.WithValue(context.WithValue(r.Context(), ctxRequestID, rid), ctxLogger, l)
 		outer := r
 		r = r.WithContext(ctx)
-		sw := &statusWriter{ResponseWriter: w}
+		sw := &httpx.StatusRecorder{ResponseWriter: w}
 		next.ServeHTTP(sw, r)
 		// ServeMux records the matched pattern on the request it was given
 		// (this copy); hand it back to the caller's request as well, so
@@ -91,10 +71,7 @@ func (s *Server) requestLog(next http.Handler) http.Handler {
 		if route == "" || route == "/" {
 			route = "unmatched"
 		}
-		status := sw.status
-		if status == 0 {
-			status = http.StatusOK
-		}
+		status := sw.Code()
 		lvl := slog.LevelInfo
 		if status >= 500 {
 			lvl = slog.LevelError
