@@ -246,13 +246,13 @@ func (s *Service) DeactivateUser(ctx context.Context, a audit.Actor, id int64) (
 			return err
 		}
 		u.Active, u.DeactivatedAt = false, &now
+		s.db.AfterCommit(tx, func() { s.revocations.Publish(context.WithoutCancel(ctx), userRevocation(id)) })
 		return s.audit.Append(ctx, tx, a, audit.Entry{Action: "user.deactivate", ObjectType: "user", ObjectID: fmt.Sprint(id),
 			Summary: map[string]any{"before": map[string]any{"active": true}, "after": map[string]any{"active": false}}})
 	})
 	if err != nil {
 		return User{}, err
 	}
-	s.db.OnCommit(ctx, func() { s.revocations.Publish(context.WithoutCancel(ctx), userRevocation(id)) })
 	return u, nil
 }
 

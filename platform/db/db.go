@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -33,6 +34,9 @@ type DB struct {
 	Dialect Dialect
 	// Path is the SQLite file (empty for PostgreSQL).
 	Path string
+
+	hooksMu sync.Mutex
+	hooks   map[*sqlx.Tx][]func()
 }
 
 // Options tunes Open.
@@ -166,12 +170,39 @@ func (d *DB) InTx(ctx context.Context, fn func(tx *sqlx.Tx) error) (err error) {
 		}
 	}()
 	if err = fn(tx); err != nil {
+		d.takeHooks(tx)
 		return err
 	}
 	if err = tx.Commit(); err != nil {
+		d.takeHooks(tx)
 		return fmt.Errorf("commit: %w", err)
 	}
+	for _, h := range d.takeHooks(tx) {
+		h()
+	}
 	return nil
+}
+
+// AfterCommit runs fn once tx has committed (and never if it rolls back).
+// Call it from inside InTx for side effects outside the database — cache
+// invalidation, broadcasts — so that they never announce a change that
+// did not happen, nor run before it is visible.
+func (d *DB) AfterCommit(tx *sqlx.Tx, fn func()) {
+	d.hooksMu.Lock()
+	defer d.hooksMu.Unlock()
+	if d.hooks == nil {
+		d.hooks = map[*sqlx.Tx][]func(){}
+	}
+	d.hooks[tx] = append(d.hooks[tx], fn)
+}
+
+// takeHooks removes and returns tx's after-commit hooks.
+func (d *DB) takeHooks(tx *sqlx.Tx) []func() {
+	d.hooksMu.Lock()
+	defer d.hooksMu.Unlock()
+	h := d.hooks[tx]
+	delete(d.hooks, tx)
+	return h
 }
 
 // IsUniqueViolation reports whether err is a unique-constraint violation.

@@ -85,8 +85,10 @@ func (u *Unit) Commit() error {
 	u.mu.Unlock()
 	if tx != nil {
 		if err := tx.Commit(); err != nil {
+			u.d.takeHooks(tx)
 			return err
 		}
+		after = append(u.d.takeHooks(tx), after...)
 	}
 	for _, f := range after {
 		f()
@@ -102,6 +104,7 @@ func (u *Unit) Rollback() {
 	u.mu.Unlock()
 	if tx != nil {
 		_ = tx.Rollback()
+		u.d.takeHooks(tx)
 	}
 }
 
