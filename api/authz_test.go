@@ -174,10 +174,31 @@ func TestOtherMethodsAreNotAllowed(t *testing.T) {
 			if slices.Contains(methods, m) {
 				continue
 			}
+			concretePath := pathParam.ReplaceAllString(path, "1")
+			// GET /whitelist/check is GET /whitelist/{uscc} of the code
+			// "check": a route of that method with a parameter serves it.
+			if servedBy(env.App.API.Routes(), m, concretePath) {
+				continue
+			}
 			t.Run(m+" "+path, func(t *testing.T) {
-				r := env.Do(t, m, v1+pathParam.ReplaceAllString(path, "1"), admin, nil)
+				r := env.Do(t, m, v1+concretePath, admin, nil)
 				r.WantProblem(t, http.StatusMethodNotAllowed, "method_not_allowed")
 			})
 		}
 	}
+}
+
+// servedBy reports whether a route of the method matches the concrete
+// path through its parameters.
+func servedBy(routes []api.Route, method, path string) bool {
+	for _, r := range routes {
+		if r.Method != method || !pathParam.MatchString(r.Path) {
+			continue
+		}
+		re := regexp.MustCompile("^" + pathParam.ReplaceAllString(regexp.QuoteMeta(r.Path), "[^/]+") + "$")
+		if re.MatchString(path) {
+			return true
+		}
+	}
+	return false
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/ipledge/ipledge/platform/metrics"
 	"github.com/ipledge/ipledge/platform/problem"
 	"github.com/ipledge/ipledge/settings"
+	"github.com/ipledge/ipledge/whitelist"
 )
 
 // Deps are the services the API calls.
@@ -35,6 +36,7 @@ type Deps struct {
 	Settings       *settings.Service
 	Calendar       *calendar.Service
 	Notify         *notify.Service
+	Whitelist      *whitelist.Service
 }
 
 // Server is the HTTP API.
@@ -51,6 +53,7 @@ type Server struct {
 	settings  *settings.Service
 	calendar  *calendar.Service
 	notify    *notify.Service
+	whitelist *whitelist.Service
 }
 
 // New builds the router.
@@ -61,6 +64,7 @@ func New(d Deps) (*Server, error) {
 	}
 	s := &Server{log: d.Log, accounts: d.Accounts, audit: d.Audit, db: d.DB, idem: d.Idempotency, maxUpload: d.MaxUploadBytes, metrics: d.Metrics,
 		settings: d.Settings, calendar: d.Calendar, notify: d.Notify}
+	s.whitelist = d.Whitelist
 	if s.metrics == nil {
 		s.metrics = metrics.New()
 	}

@@ -27,6 +27,7 @@ import (
 	"github.com/ipledge/ipledge/platform/metrics"
 	"github.com/ipledge/ipledge/settings"
 	"github.com/ipledge/ipledge/web"
+	"github.com/ipledge/ipledge/whitelist"
 )
 
 // BuildTagMessage explains how to build a binary with FTS5.
@@ -46,6 +47,7 @@ type App struct {
 	Settings    *settings.Service
 	Calendar    *calendar.Service
 	Notify      *notify.Service
+	Whitelist   *whitelist.Service
 	API         *api.Server
 	Web         http.Handler
 	Metrics     *metrics.Metrics
@@ -125,22 +127,26 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, opts Option
 	a.Revocations.Apply(evs...)
 	a.Idempotency = idempotency.NewStore(a.DB, now)
 	// Every domain's settings are registered here, once.
-	a.Settings, err = settings.NewService(a.DB, a.Audit, now, settings.SettingDefs()...)
+	a.Settings, err = settings.NewService(a.DB, a.Audit, now,
+		append(settings.SettingDefs(), whitelist.SettingDefs()...)...)
 	if err != nil {
 		a.Close()
 		return nil, err
 	}
 	a.Calendar = calendar.NewService(a.DB, a.Audit, now)
 	a.Notify = notify.NewService(a.DB, a.Audit, now)
+	a.Whitelist = whitelist.NewService(whitelist.Config{DB: a.DB, Audit: a.Audit, Settings: a.Settings, Calendar: a.Calendar,
+		Notify: a.Notify, Cache: a.Cache, Now: now})
 	a.Metrics = metrics.New()
 	a.API, err = api.New(api.Deps{Log: log, Accounts: a.Accounts, Audit: a.Audit, DB: a.DB, Idempotency: a.Idempotency,
 		TrustedProxies: splitList(cfg.TrustedProxies), MaxUploadBytes: cfg.MaxUploadBytes, Metrics: a.Metrics,
-		Settings: a.Settings, Calendar: a.Calendar, Notify: a.Notify})
+		Settings: a.Settings, Calendar: a.Calendar, Notify: a.Notify, Whitelist: a.Whitelist})
 	if err != nil {
 		a.Close()
 		return nil, err
 	}
-	a.Web, err = web.New(web.Deps{Log: log, Accounts: a.Accounts, Notify: a.Notify, TrustedProxies: splitList(cfg.TrustedProxies)})
+	a.Web, err = web.New(web.Deps{Log: log, Accounts: a.Accounts, Notify: a.Notify, Whitelist: a.Whitelist,
+		TrustedProxies: splitList(cfg.TrustedProxies)})
 	if err != nil {
 		a.Close()
 		return nil, err

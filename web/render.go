@@ -21,7 +21,9 @@ var staticFS embed.FS
 
 // pageNames are the templates/<name>.html pages; each defines "content"
 // and is shown inside the "app" layout (signed in) or the "bare" one.
-var pageNames = []string{"login", "home", "todo", "message"}
+var pageNames = []string{"login", "home", "todo", "message",
+	"wl_lookup", "wl_changes", "wl_nominate", "wl_nominations", "wl_review", "wl_batches", "wl_batch",
+	"wl_entries", "wl_enterprise", "wl_mine"}
 
 // views are the parsed pages and the static files' version stamps.
 type views struct {
@@ -50,9 +52,12 @@ func loadViews() (*views, error) {
 	if err != nil {
 		return nil, err
 	}
-	funcs := template.FuncMap{"asset": v.asset}
+	funcs := template.FuncMap{"asset": v.asset, "statusLabel": statusLabel, "statusClass": statusClass,
+		"stateLabel": stateLabel, "stateClass": stateClass, "actionLabel": actionLabel, "sourceLabel": sourceLabel,
+		"srdiLabel": srdiLabel, "checkLabel": checkLabel, "showDate": showDate, "showTime": showTime,
+		"errFor": errFor, "fieldErr": fieldErr, "formValue": formValue, "historyReason": historyReason}
 	for _, name := range pageNames {
-		t, err := template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
+		t, err := template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("web: template %s: %w", name, err)
 		}
@@ -108,6 +113,7 @@ type pageData struct {
 	Nav      []navItem // the role's navigation
 	Active   string    // the navigation path to highlight
 	Unread   int       // unread notifications; shown when > 0
+	Flash    string    // the message of the form that redirected here
 	Content  any
 }
 
@@ -122,6 +128,9 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, sess *session, s
 			Role: sess.Role.Key, RoleName: sess.Role.Name}
 		d.Nav = sess.Role.Nav
 		d.Unread = s.unread(r, sess)
+		if r.Method == http.MethodGet {
+			d.Flash = s.takeFlash(w, r)
+		}
 	}
 	var buf bytes.Buffer
 	if err := s.views.pages[name].ExecuteTemplate(&buf, layout, d); err != nil {

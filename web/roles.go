@@ -66,15 +66,15 @@ var roles = map[string]*roleInfo{
 		Key: auth.RoleEconBureau, Name: "民营经济发展局", Heading: "民营经济发展局工作台",
 		Intro: "推荐优质民营企业进入知识产权质押融资白名单，并跟踪推荐企业的审核与发布进度。",
 		Nav: []navItem{
-			{"企业推荐", "/nominations", "推荐优质民营企业进入融资白名单"},
-			{"推荐进度", "/nominations/progress", "跟踪已推荐企业的审核、发布情况"},
+			{"企业推荐", "/whitelist/nominate", "推荐优质民营企业进入融资白名单"},
+			{"推荐进度", "/whitelist/nominations", "跟踪已推荐企业的审核、发布情况"},
 		},
 	},
 	auth.RoleBank: {
 		Key: auth.RoleBank, Name: "银行", Heading: "银行工作台",
 		Intro: "查询企业的白名单状态，确认企业提交给本行的专利质押申请并办理质押登记，登记质押所担保的贷款，关注白名单与专利的风险变化。",
 		Nav: []navItem{
-			{"白名单查询", "/whitelist/search", "按统一社会信用代码或企业名称查询白名单状态"},
+			{"白名单查询", "/whitelist/lookup", "按统一社会信用代码查询企业的白名单状态，可一次查询多家"},
 			{"待确认质押", "/pledges/pending", "确认企业提交给本行的质押申请"},
 			{"质押登记", "/pledges", "本行经办的专利质押登记及其办理状态"},
 			{"贷款", "/loans", "登记质押担保的贷款、放款与还款"},

@@ -14,11 +14,13 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/netip"
 	"strings"
 
 	"github.com/ipledge/ipledge/account"
+	"github.com/ipledge/ipledge/whitelist"
 )
 
 // UnreadCounter counts a user's unread notifications (the notification
@@ -33,6 +35,8 @@ type Deps struct {
 	Accounts *account.Service
 	// Notify counts unread notifications for the header; nil shows no count.
 	Notify UnreadCounter
+	// Whitelist serves the whitelist pages; nil leaves them "建设中".
+	Whitelist *whitelist.Service
 	// Secure marks the session cookies Secure on every response. Without
 	// it they are Secure when the request came over TLS, directly or (per
 	// X-Forwarded-Proto) through a trusted proxy.
@@ -48,6 +52,7 @@ type Server struct {
 	log      *slog.Logger
 	accounts *account.Service
 	notify   UnreadCounter
+	wl       *whitelist.Service
 	secure   bool
 	proxies  []netip.Prefix
 	views    *views
@@ -71,7 +76,7 @@ func New(d Deps) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{log: d.Log, accounts: d.Accounts, notify: d.Notify, secure: d.Secure, proxies: proxies, views: v,
+	s := &Server{log: d.Log, accounts: d.Accounts, notify: d.Notify, wl: d.Whitelist, secure: d.Secure, proxies: proxies, views: v,
 		refresher: newRefresher()}
 	mux := http.NewServeMux()
 	s.routes(mux)
@@ -94,8 +99,10 @@ func (s *Server) routes(mux *http.ServeMux) {
 		http.Redirect(w, r, s.views.asset("favicon.svg"), http.StatusMovedPermanently)
 	})
 
-	built := map[string]http.Handler{
-		// "/whitelist/review": s.page(s.whitelistReview), …
+	built := map[string]http.Handler{}
+	if s.wl != nil {
+		maps.Copy(built, s.whitelistPages())
+		s.whitelistRoutes(mux)
 	}
 	for path, h := range built {
 		mux.Handle("GET "+path, h)

@@ -22,6 +22,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -46,8 +47,20 @@ func bench() error {
 		hot         = flag.Int("hot", 5000, "distinct codes the single-check run cycles through (all cached first)")
 		batchRuns   = flag.Int("batch-requests", 300, "1,000-code batch checks per latency run")
 		sync        = flag.String("sqlite-synchronous", "FULL", "FULL or NORMAL")
+		cpuprofile  = flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	)
 	flag.Parse()
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	ctx := context.Background()
 	dir, err := os.MkdirTemp("", "ipledge-bench-")
 	if err != nil {
@@ -60,9 +73,9 @@ func bench() error {
 	cfg.JWTKeys = "b1=" + config.RandomKey()
 	cfg.AuditKeys = "b1=" + config.RandomKey()
 	cfg.SQLiteSynchronous = *sync
-	// Request logging off for both routes alike: the trivial route logs
-	// nothing either, so the comparison stays fair.
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	// Request logging off (level warn) for both routes alike: the trivial
+	// route logs nothing either, so the comparison stays fair.
+	log := slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	a, err := app.Build(ctx, cfg, log, app.Options{})
 	if err != nil {
 		return err

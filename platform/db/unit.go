@@ -33,6 +33,17 @@ func (d *DB) WithUnit(ctx context.Context) (context.Context, *Unit) {
 	return context.WithValue(ctx, unitKey{}, u), u
 }
 
+// WithoutUnit returns ctx without its unit of work: InTx calls made with it
+// run their own transactions, and OnCommit runs at once. Work that outlives
+// the request (a background import) must use it, or it would write into
+// the request's transaction after that has committed.
+func WithoutUnit(ctx context.Context) context.Context {
+	if unitFrom(ctx) == nil {
+		return ctx
+	}
+	return context.WithValue(ctx, unitKey{}, (*Unit)(nil))
+}
+
 func unitFrom(ctx context.Context) *Unit {
 	u, _ := ctx.Value(unitKey{}).(*Unit)
 	return u
