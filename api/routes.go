@@ -47,7 +47,7 @@ func (s *Server) routes() []Route {
 		{Method: http.MethodGet, Path: "/whitelist/batches/:id/entries", Roles: whitelistBatchReaders, Handler: s.listBatchEntries},
 		{Method: http.MethodPost, Path: "/whitelist/batches/:id/notice", Roles: whitelistAdmins, Handler: s.startBatchNotice},
 		{Method: http.MethodPost, Path: "/whitelist/batches/:id/publish", Roles: whitelistAdmins, Handler: s.publishBatch},
-		{Method: http.MethodGet, Path: "/whitelist/batches/:id/objections", Roles: whitelistBatchReaders, Handler: s.listBatchObjections},
+		{Method: http.MethodGet, Path: "/whitelist/batches/:id/objections", Roles: whitelistObjectionReaders, Handler: s.listBatchObjections},
 		{Method: http.MethodGet, Path: "/whitelist/entries", Roles: whitelistAdmins, Handler: s.listEntries},
 		{Method: http.MethodGet, Path: "/whitelist/entries/:id", Roles: whitelistAdmins, Handler: s.getEntry},
 		{Method: http.MethodPost, Path: "/whitelist/entries/:id/suspend", Roles: whitelistAdmins, Handler: entryTransition(s.whitelist.Suspend)},

@@ -31,6 +31,9 @@ var (
 	whitelistAdmins = []string{auth.RoleIPOffice}
 	// whitelistBatchReaders read batches and their entries.
 	whitelistBatchReaders = []string{auth.RoleIPOffice, auth.RoleEconBureau, auth.RoleBank}
+	// Objections name private persons: the IP office and the bureau see
+	// them, banks do not.
+	whitelistObjectionReaders = []string{auth.RoleIPOffice, auth.RoleEconBureau}
 )
 
 // ownUSCC returns the caller's organisation's USCC ("" when it has none).
