@@ -549,7 +549,10 @@ func TestWhitelistFlow(t *testing.T) {
 		var objs struct {
 			Items []whitelist.Objection `json:"items"`
 		}
-		r = env.Do(t, http.MethodGet, v1+fmt.Sprintf("/whitelist/batches/%d/objections", batchID), bank, nil)
+		// Objections name private persons: banks may not read them.
+		env.Do(t, http.MethodGet, v1+fmt.Sprintf("/whitelist/batches/%d/objections", batchID), bank, nil).
+			WantProblem(t, http.StatusForbidden, "forbidden")
+		r = env.Do(t, http.MethodGet, v1+fmt.Sprintf("/whitelist/batches/%d/objections", batchID), ipo, nil)
 		r.WantStatus(t, http.StatusOK)
 		r.JSON(t, &objs)
 		if len(objs.Items) != 1 || objs.Items[0].Status != "open" {
