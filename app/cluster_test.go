@@ -3,6 +3,7 @@ package app_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"testing"
 	"time"
@@ -86,4 +87,64 @@ func TestTwoInstances(t *testing.T) {
 			}
 		}
 	})
+}
+
+func getJSON(t *testing.T, url, token string, into any) int {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	_ = json.NewDecoder(res.Body).Decode(into)
+	return res.StatusCode
+}
+
+// A whitelist change made through instance 1 is seen at once through
+// instance 2, even though instance 2 had the old status cached.
+func TestTwoInstancesWhitelistChangeIsSeenAtOnce(t *testing.T) {
+	c := apptest.NewCluster(t, 2)
+	one, two := c.Instances[0].URL, c.Instances[1].URL
+	login := func(url, user string) string {
+		code, p := post(t, url+"/api/v1/auth/login", "", map[string]string{"username": user, "password": "demo-pass-2026"})
+		if code != 200 {
+			t.Fatalf("login %s: %d", user, code)
+		}
+		return p["access_token"].(string)
+	}
+	ipo, bank := login(one, "ipoffice"), login(two, "bank-a")
+	const entA = "91140100MA0G3K8T2B" // ent-a, active in the demo data
+	var st struct {
+		Status string `json:"status"`
+	}
+	if code := getJSON(t, two+"/api/v1/whitelist/"+entA, bank, &st); code != 200 || st.Status != "active" {
+		t.Fatalf("before: %d %s", code, st.Status)
+	}
+	var entries struct {
+		Items []struct {
+			ID   int64  `json:"id"`
+			USCC string `json:"uscc"`
+		} `json:"items"`
+	}
+	if code := getJSON(t, one+"/api/v1/whitelist/batches/1/entries", ipo, &entries); code != 200 {
+		t.Fatalf("entries: %d", code)
+	}
+	var entryID int64
+	for _, e := range entries.Items {
+		if e.USCC == entA {
+			entryID = e.ID
+		}
+	}
+	if entryID == 0 {
+		t.Fatal("ent-a has no entry in the demo's first batch")
+	}
+	if code, p := post(t, fmt.Sprintf("%s/api/v1/whitelist/entries/%d/suspend", one, entryID), ipo,
+		map[string]string{"reason": "测试：暂停"}); code != 200 {
+		t.Fatalf("suspend: %d %v", code, p)
+	}
+	if code := getJSON(t, two+"/api/v1/whitelist/"+entA, bank, &st); code != 200 || st.Status != "suspended" {
+		t.Fatalf("instance 2 right after the change: %d %s", code, st.Status)
+	}
 }
