@@ -79,12 +79,9 @@ func (s *Service) statuses(ctx context.Context, codes []string) (map[string]Stat
 		if _, done := out[c]; done {
 			continue
 		}
-		if b, ok := s.cache.Get(ctx, cacheKey(c)); ok {
-			var r StatusResult
-			if json.Unmarshal(b, &r) == nil {
-				out[c] = r
-				continue
-			}
+		if r, ok := s.statusCache.get(ctx, c); ok {
+			out[c] = r
+			continue
 		}
 		out[c] = StatusResult{USCC: c, Status: StatusNotListed}
 		misses = append(misses, c)
@@ -107,10 +104,7 @@ func (s *Service) statuses(ctx context.Context, codes []string) (map[string]Stat
 	}
 	for _, c := range misses {
 		r := out[c]
-		ttl := min(statusCacheTTL, nextBoundary(r, today).Time().Sub(now))
-		if b, err := json.Marshal(r); err == nil {
-			s.cache.Set(ctx, cacheKey(c), b, ttl)
-		}
+		s.statusCache.set(ctx, c, r, min(statusCacheTTL, nextBoundary(r, today).Time().Sub(now)))
 	}
 	return out, nil
 }
@@ -191,7 +185,7 @@ func (s *Service) recordChange(ctx context.Context, tx *sqlx.Tx, a audit.Actor, 
 	}
 	// Dropped now (so no reader re-caches the old status from before the
 	// change … ) and again after commit (… nor one read meanwhile).
-	s.cache.Delete(ctx, cacheKey(ent.USCC))
-	s.db.AfterCommit(tx, func() { s.cache.Delete(context.WithoutCancel(ctx), cacheKey(ent.USCC)) })
+	s.statusCache.drop(ctx, ent.USCC)
+	s.db.AfterCommit(tx, func() { s.statusCache.drop(context.WithoutCancel(ctx), ent.USCC) })
 	return nil
 }

@@ -111,8 +111,8 @@ func (s *Service) RemoveException(ctx context.Context, a audit.Actor, code, reas
 		}
 		// A status cached while the code was valid is dropped, so nobody
 		// is served a status for a code that no longer validates.
-		s.cache.Delete(ctx, cacheKey(code))
-		s.db.AfterCommit(tx, func() { s.cache.Delete(context.WithoutCancel(ctx), cacheKey(code)) })
+		s.statusCache.drop(ctx, code)
+		s.db.AfterCommit(tx, func() { s.statusCache.drop(context.WithoutCancel(ctx), code) })
 		return s.audit.Append(ctx, tx, a, audit.Entry{Action: "uscc_exception.remove", ObjectType: "uscc_exception", ObjectID: code,
 			Summary: map[string]any{"uscc": code, "reason": reason, "listed_reason": x.Reason}})
 	})

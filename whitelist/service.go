@@ -50,8 +50,9 @@ type Service struct {
 	settings *settings.Service
 	calendar *calendar.Service
 	notify   *notify.Service
-	cache    cache.Cache
-	now      func() time.Time
+	// statusCache holds derived statuses (see newStatusCache).
+	statusCache statusCache
+	now         func() time.Time
 }
 
 // Config wires a Service.
@@ -71,7 +72,7 @@ func NewService(c Config) *Service {
 		c.Now = time.Now
 	}
 	return &Service{db: c.DB, st: store{c.DB}, audit: c.Audit, settings: c.Settings, calendar: c.Calendar,
-		notify: c.Notify, cache: c.Cache, now: c.Now}
+		notify: c.Notify, statusCache: newStatusCache(c.Cache, c.Now), now: c.Now}
 }
 
 func (s *Service) nowUTC() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
@@ -179,7 +180,19 @@ func (s *Service) Nominate(ctx context.Context, a audit.Actor, ownUSCC string, i
 	if a.Role == auth.RoleEnterprise && code != ownUSCC {
 		return Nomination{}, problem.Unprocessable("not_own_enterprise", "an enterprise may apply only for itself")
 	}
-	now := s.nowUTC()
+	var n Nomination
+	err = s.db.InTx(ctx, func(tx *sqlx.Tx) error {
+		n, err = s.nominateTx(ctx, tx, a, code, in, s.nowUTC())
+		return err
+	})
+	return n, err
+}
+
+// nominateTx stores a validated nomination of code inside tx: the
+// enterprise's record, the nomination, its change-feed event and its audit
+// entry. An open nomination of the enterprise is 409 nomination_open.
+// Nominate and ImportNominations share it.
+func (s *Service) nominateTx(ctx context.Context, tx *sqlx.Tx, a audit.Actor, code string, in NominationInput, now time.Time) (Nomination, error) {
 	ent := Enterprise{USCC: code, Name: in.Name, RegionCode: uscc.Region(code), Industry: strings.TrimSpace(in.Industry),
 		IsSME: in.IsSME, HighTechCertNo: strings.TrimSpace(in.HighTechCertNo), HighTechValidUntil: in.HighTechValidUntil,
 		SRDILevel: in.SRDILevel, BureauDocNo: strings.TrimSpace(in.BureauDocNo), BureauRecognisedOn: in.BureauRecognisedOn,
@@ -189,28 +202,25 @@ func (s *Service) Nominate(ctx context.Context, a audit.Actor, ownUSCC string, i
 	if a.UserID != 0 {
 		n.NominatedBy, n.NominatedOrg = &a.UserID, &a.OrgID
 	}
-	err = s.db.InTx(ctx, func(tx *sqlx.Tx) error {
-		if err := s.st.upsertEnterprise(ctx, tx, &ent); err != nil {
-			return err
-		}
-		open, err := s.st.openNominationExists(ctx, tx, ent.ID)
-		if err != nil {
-			return err
-		}
-		if open {
-			return problem.Conflict("nomination_open", "the enterprise %s already has an open nomination", code)
-		}
-		n.EnterpriseID = ent.ID
-		if err := s.st.insertNomination(ctx, tx, &n); err != nil {
-			return err
-		}
-		if err := s.recordChange(ctx, tx, a, ent.ID, nil, "nominated", string(n.Source)); err != nil {
-			return err
-		}
-		return s.audit.Append(ctx, tx, a, audit.Entry{Action: "whitelist.nominate", ObjectType: "nomination", ObjectID: fmt.Sprint(n.ID),
-			Summary: map[string]any{"uscc": code, "source": n.Source, "priority": n.Priority}})
-	})
-	return n, err
+	if err := s.st.upsertEnterprise(ctx, tx, &ent); err != nil {
+		return n, err
+	}
+	open, err := s.st.openNominationExists(ctx, tx, ent.ID)
+	if err != nil {
+		return n, err
+	}
+	if open {
+		return n, problem.Conflict("nomination_open", "the enterprise %s already has an open nomination", code)
+	}
+	n.EnterpriseID = ent.ID
+	if err := s.st.insertNomination(ctx, tx, &n); err != nil {
+		return n, err
+	}
+	if err := s.recordChange(ctx, tx, a, ent.ID, nil, "nominated", string(n.Source)); err != nil {
+		return n, err
+	}
+	return n, s.audit.Append(ctx, tx, a, audit.Entry{Action: "whitelist.nominate", ObjectType: "nomination", ObjectID: fmt.Sprint(n.ID),
+		Summary: map[string]any{"uscc": code, "source": n.Source, "priority": n.Priority}})
 }
 
 // Nomination returns one nomination.
@@ -282,11 +292,34 @@ func (s *Service) Accept(ctx context.Context, a audit.Actor, nominationID, batch
 	if n.Status != NominationPending {
 		return Entry{}, problem.InvalidState(n.Status, "only a pending nomination can be accepted")
 	}
-	checks, err := s.Eligibility(ctx, n)
+	overrideReason = strings.TrimSpace(overrideReason)
+	if err := s.checkEligible(ctx, n, overrideReason); err != nil {
+		return Entry{}, err
+	}
+	var id int64
+	err = s.db.InTx(ctx, func(tx *sqlx.Tx) error {
+		b, err := s.draftBatch(ctx, tx, batchID)
+		if err != nil {
+			return err
+		}
+		e, err := s.acceptTx(ctx, tx, a, n, b, overrideReason, s.nowUTC())
+		id = e.ID
+		return err
+	})
 	if err != nil {
 		return Entry{}, err
 	}
-	overrideReason = strings.TrimSpace(overrideReason)
+	return s.Entry(ctx, id)
+}
+
+// checkEligible refuses a nomination whose eligibility checks fail, unless
+// each failed check is overridable and a reason is given (422
+// not_eligible).
+func (s *Service) checkEligible(ctx context.Context, n Nomination, overrideReason string) error {
+	checks, err := s.Eligibility(ctx, n)
+	if err != nil {
+		return err
+	}
 	var failed []string
 	for _, c := range checks {
 		if !c.Passed && !(c.Overridable && overrideReason != "") {
@@ -294,49 +327,56 @@ func (s *Service) Accept(ctx context.Context, a audit.Actor, nominationID, batch
 		}
 	}
 	if len(failed) > 0 {
-		return Entry{}, problem.Unprocessable("not_eligible", "eligibility checks failed: %s", strings.Join(failed, ", ")).
+		return problem.Unprocessable("not_eligible", "eligibility checks failed: %s", strings.Join(failed, ", ")).
 			With("failed_checks", failed).With("checks", checks)
 	}
-	now := s.nowUTC()
-	e := Entry{BatchID: batchID, EnterpriseID: n.EnterpriseID, NominationID: n.ID}
-	err = s.db.InTx(ctx, func(tx *sqlx.Tx) error {
-		b, err := s.st.batch(ctx, tx, batchID)
-		if db.IsNoRows(err) {
-			return problem.Invalid(problem.Field("batch_id", "unknown", "no batch has this id"))
-		}
-		if err != nil {
-			return err
-		}
-		if b.Status != BatchDraft {
-			return problem.InvalidState(b.Status, "entries are added to a draft batch only")
-		}
-		ok, err := s.st.decideNomination(ctx, tx, n.ID, NominationAccepted, "", overrideReason, a.UserID, now)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return problem.InvalidState("decided", "the nomination was decided meanwhile")
-		}
-		if err := s.st.insertEntry(ctx, tx, &e, now); err != nil {
-			if db.IsUniqueViolation(err) {
-				return problem.Conflict("duplicate", "the enterprise is in this batch already")
-			}
-			return err
-		}
-		if err := s.recordChange(ctx, tx, a, n.EnterpriseID, &e.ID, "accepted", overrideReason); err != nil {
-			return err
-		}
-		if err := s.notifyNominator(ctx, tx, n, "nomination.accepted", "白名单推荐已通过审核",
-			fmt.Sprintf("%s 已列入白名单批次 %s，待公示。", n.EnterpriseName, b.Name)); err != nil {
-			return err
-		}
-		return s.audit.Append(ctx, tx, a, audit.Entry{Action: "whitelist.accept", ObjectType: "nomination", ObjectID: fmt.Sprint(n.ID),
-			Summary: map[string]any{"batch_id": batchID, "entry_id": e.ID, "override_reason": overrideReason}})
-	})
-	if err != nil {
-		return Entry{}, err
+	return nil
+}
+
+// draftBatch loads a batch that takes entries: an unknown one is a 400
+// on batch_id, one past its draft a 409.
+func (s *Service) draftBatch(ctx context.Context, q db.Queryer, batchID int64) (Batch, error) {
+	b, err := s.st.batch(ctx, q, batchID)
+	if db.IsNoRows(err) {
+		return b, problem.Invalid(problem.Field("batch_id", "unknown", "no batch has this id"))
 	}
-	return s.Entry(ctx, e.ID)
+	if err != nil {
+		return b, err
+	}
+	if b.Status != BatchDraft {
+		return b, problem.InvalidState(b.Status, "entries are added to a draft batch only")
+	}
+	return b, nil
+}
+
+// acceptTx accepts a checked pending nomination into the draft batch b
+// inside tx: the decision, the entry, its change-feed event, the
+// nominator's notification and the audit entry. Accept and
+// ImportBatchEntries share it.
+func (s *Service) acceptTx(ctx context.Context, tx *sqlx.Tx, a audit.Actor, n Nomination, b Batch, overrideReason string, now time.Time) (Entry, error) {
+	e := Entry{BatchID: b.ID, EnterpriseID: n.EnterpriseID, NominationID: n.ID}
+	ok, err := s.st.decideNomination(ctx, tx, n.ID, NominationAccepted, "", overrideReason, a.UserID, now)
+	if err != nil {
+		return e, err
+	}
+	if !ok {
+		return e, problem.InvalidState("decided", "the nomination was decided meanwhile")
+	}
+	if err := s.st.insertEntry(ctx, tx, &e, now); err != nil {
+		if db.IsUniqueViolation(err) {
+			return e, problem.Conflict("duplicate", "the enterprise is in this batch already")
+		}
+		return e, err
+	}
+	if err := s.recordChange(ctx, tx, a, n.EnterpriseID, &e.ID, "accepted", overrideReason); err != nil {
+		return e, err
+	}
+	if err := s.notifyNominator(ctx, tx, n, "nomination.accepted", "白名单推荐已通过审核",
+		fmt.Sprintf("%s 已列入白名单批次 %s，待公示。", n.EnterpriseName, b.Name)); err != nil {
+		return e, err
+	}
+	return e, s.audit.Append(ctx, tx, a, audit.Entry{Action: "whitelist.accept", ObjectType: "nomination", ObjectID: fmt.Sprint(n.ID),
+		Summary: map[string]any{"batch_id": b.ID, "entry_id": e.ID, "override_reason": overrideReason}})
 }
 
 // Reject refuses a pending nomination with a reason.
