@@ -18,6 +18,7 @@ import (
 	"github.com/ipledge/ipledge/platform/idempotency"
 	"github.com/ipledge/ipledge/platform/metrics"
 	"github.com/ipledge/ipledge/platform/problem"
+	"github.com/ipledge/ipledge/platform/tabular"
 	"github.com/ipledge/ipledge/settings"
 	"github.com/ipledge/ipledge/whitelist"
 )
@@ -37,6 +38,8 @@ type Deps struct {
 	Calendar       *calendar.Service
 	Notify         *notify.Service
 	Whitelist      *whitelist.Service
+	// Jobs runs large imports in the background.
+	Jobs *tabular.Jobs
 }
 
 // Server is the HTTP API.
@@ -54,6 +57,7 @@ type Server struct {
 	calendar  *calendar.Service
 	notify    *notify.Service
 	whitelist *whitelist.Service
+	jobs      *tabular.Jobs
 }
 
 // New builds the router.
@@ -65,6 +69,7 @@ func New(d Deps) (*Server, error) {
 	s := &Server{log: d.Log, accounts: d.Accounts, audit: d.Audit, db: d.DB, idem: d.Idempotency, maxUpload: d.MaxUploadBytes, metrics: d.Metrics,
 		settings: d.Settings, calendar: d.Calendar, notify: d.Notify}
 	s.whitelist = d.Whitelist
+	s.jobs = d.Jobs
 	if s.metrics == nil {
 		s.metrics = metrics.New()
 	}

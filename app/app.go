@@ -25,6 +25,7 @@ import (
 	"github.com/ipledge/ipledge/platform/db"
 	"github.com/ipledge/ipledge/platform/idempotency"
 	"github.com/ipledge/ipledge/platform/metrics"
+	"github.com/ipledge/ipledge/platform/tabular"
 	"github.com/ipledge/ipledge/settings"
 	"github.com/ipledge/ipledge/web"
 	"github.com/ipledge/ipledge/whitelist"
@@ -48,6 +49,7 @@ type App struct {
 	Calendar    *calendar.Service
 	Notify      *notify.Service
 	Whitelist   *whitelist.Service
+	Jobs        *tabular.Jobs
 	API         *api.Server
 	Web         http.Handler
 	Metrics     *metrics.Metrics
@@ -137,10 +139,11 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, opts Option
 	a.Notify = notify.NewService(a.DB, a.Audit, now)
 	a.Whitelist = whitelist.NewService(whitelist.Config{DB: a.DB, Audit: a.Audit, Settings: a.Settings, Calendar: a.Calendar,
 		Notify: a.Notify, Cache: a.Cache, Now: now})
+	a.Jobs = tabular.NewJobs(tabular.JobsConfig{DB: a.DB, Logger: log, Now: now})
 	a.Metrics = metrics.New()
 	a.API, err = api.New(api.Deps{Log: log, Accounts: a.Accounts, Audit: a.Audit, DB: a.DB, Idempotency: a.Idempotency,
 		TrustedProxies: splitList(cfg.TrustedProxies), MaxUploadBytes: cfg.MaxUploadBytes, Metrics: a.Metrics,
-		Settings: a.Settings, Calendar: a.Calendar, Notify: a.Notify, Whitelist: a.Whitelist})
+		Settings: a.Settings, Calendar: a.Calendar, Notify: a.Notify, Whitelist: a.Whitelist, Jobs: a.Jobs})
 	if err != nil {
 		a.Close()
 		return nil, err
@@ -157,6 +160,13 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, opts Option
 
 // Run starts the background work (revocation broadcasts) until ctx ends.
 func (a *App) Run(ctx context.Context) {
+	// Imports a dead process left queued or running are failed, so that
+	// their users see why they never finished.
+	if n, err := a.Jobs.RecoverAbandoned(ctx); err != nil {
+		a.Log.Warn("recover abandoned import jobs", "err", err)
+	} else if n > 0 {
+		a.Log.Warn("failed import jobs abandoned by a stopped process", "jobs", n)
+	}
 	go a.Revocations.Listen(ctx, a.Accounts.LoadRevocations)
 	go a.every(ctx, 10*time.Minute, "purge idempotency keys", func(ctx context.Context) error {
 		_, err := a.Idempotency.Purge(ctx)
@@ -180,8 +190,23 @@ func (a *App) every(ctx context.Context, d time.Duration, what string, job func(
 	}
 }
 
-// Close releases the database and Redis.
+// Shutdown stops the background imports: it waits for the running ones
+// until ctx ends, then cancels them (each records itself failed). Call it
+// before Close; Close calls it too, without waiting.
+func (a *App) Shutdown(ctx context.Context) error {
+	if a.Jobs == nil {
+		return nil
+	}
+	return a.Jobs.Shutdown(ctx)
+}
+
+// Close stops the background imports and releases the database and Redis.
 func (a *App) Close() {
+	if a.Jobs != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_ = a.Jobs.Shutdown(ctx)
+		cancel()
+	}
 	if a.Redis != nil {
 		_ = a.Redis.Close()
 	}

@@ -282,3 +282,50 @@ func boolInt(b bool) int {
 	}
 	return 0
 }
+
+// inChunks runs fn over codes in slices small enough for one IN list.
+func inChunks(codes []string, fn func(part []string) error) error {
+	const size = 500
+	for i := 0; i < len(codes); i += size {
+		if err := fn(codes[i:min(i+size, len(codes))]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// pendingNominations returns the open nomination of each of the codes that
+// has one, by code.
+func (s store) pendingNominations(ctx context.Context, codes []string) (map[string]Nomination, error) {
+	out := make(map[string]Nomination, len(codes))
+	err := inChunks(codes, func(part []string) error {
+		// CROSS JOIN keeps SQLite from scanning every pending nomination
+		// (its status index) instead of looking the codes up first.
+		query, args, err := sqlx.In(`SELECT `+nominationCols+` FROM enterprises e CROSS JOIN whitelist_nominations n
+			WHERE n.enterprise_id = e.id AND e.uscc IN (?) AND n.status = ?`, part, NominationPending)
+		if err != nil {
+			return err
+		}
+		var ns []Nomination
+		if err := s.db.SelectContext(ctx, &ns, s.q(query), args...); err != nil {
+			return err
+		}
+		for _, n := range ns {
+			out[n.USCC] = n
+		}
+		return nil
+	})
+	return out, err
+}
+
+// activeEntries pages through the entries that may be in force on today:
+// each enterprise's newest entry when it is listed or suspended in a
+// published batch whose dates cover today (the caller derives the status).
+func (s store) activeEntries(ctx context.Context, r page.Request, today date.Date) ([]Entry, error) {
+	var es []Entry
+	err := s.db.SelectContext(ctx, &es, s.q(`SELECT `+entryCols+entryFrom+`WHERE x.id > ? AND x.state = ? AND b.status = ?
+		AND b.effective_on <= ? AND b.valid_until >= ?
+		AND x.id = (SELECT max(y.id) FROM whitelist_entries y WHERE y.enterprise_id = x.enterprise_id)
+		ORDER BY x.id LIMIT ?`), r.After, EntryListed, BatchPublished, today, today, r.Limit+1)
+	return es, err
+}

@@ -30,6 +30,7 @@ import (
 	"github.com/ipledge/ipledge/app"
 	"github.com/ipledge/ipledge/platform/audit"
 	"github.com/ipledge/ipledge/platform/config"
+	"github.com/ipledge/ipledge/platform/tabular"
 )
 
 func main() {
@@ -48,6 +49,8 @@ func bench() error {
 		batchRuns   = flag.Int("batch-requests", 300, "1,000-code batch checks per latency run")
 		sync        = flag.String("sqlite-synchronous", "FULL", "FULL or NORMAL")
 		cpuprofile  = flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+		importRows  = flag.Int("import-rows", 100_000, "rows of the nominations import run (0: skip it)")
+		importOnly  = flag.Bool("import-only", false, "run only the import measurement")
 	)
 	flag.Parse()
 	if *cpuprofile != "" {
@@ -113,6 +116,24 @@ func bench() error {
 	}
 	fmt.Printf("Go %s, %d connections, %s per run, SQLite synchronous=%s\n\n", strings.TrimPrefix(goVersion(), "go"), *concurrency, *duration, *sync)
 
+	// The import runs on new enterprises, after the seeded ones.
+	runImport := func() error {
+		if *importRows <= 0 {
+			return nil
+		}
+		fmt.Println()
+		for i, mode := range []tabular.Mode{tabular.ValidRows, tabular.AllOrNothing} {
+			if err := benchImport(ctx, a, client, base, *enterprises+i**importRows, *importRows, mode); err != nil {
+				return err
+			}
+		}
+		fmt.Println("(aim: a 100,000-row import done in under 10 s on SQLite)")
+		return nil
+	}
+	if *importOnly {
+		return runImport()
+	}
+
 	// Warm the cache for the hot set.
 	codes := make([]string, *hot)
 	for i := range codes {
@@ -164,7 +185,7 @@ func bench() error {
 		fmt.Println(res)
 	}
 	fmt.Println("\n(aim: p99 of a 1,000-code batch check under 20 ms with 100,000 enterprises)")
-	return nil
+	return runImport()
 }
 
 // runN sends n requests over conns connections and reports latency.

@@ -90,13 +90,18 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		return err
 	case <-ctx.Done():
 	}
-	// Graceful shutdown: stop accepting, let in-flight requests finish,
-	// then close the database cleanly (deferred above).
+	// Graceful shutdown: stop accepting, let in-flight requests and
+	// imports finish, then close the database cleanly (deferred above).
 	log.Info("shutting down")
 	shutCtx, done := context.WithTimeout(context.Background(), 25*time.Second)
 	defer done()
 	if err := srv.Shutdown(shutCtx); err != nil {
 		log.Error("shutdown", "err", err)
+	}
+	// Background imports finish (or, past the deadline, are cancelled and
+	// recorded failed) before the database closes.
+	if err := a.Shutdown(shutCtx); err != nil {
+		log.Error("shutdown import jobs", "err", err)
 	}
 	cancel()
 	log.Info("stopped")
