@@ -22,8 +22,8 @@ func TestParseWrittenForms(t *testing.T) {
 		{"CN202110123456.7", "202110123456.7", Invention, 2021},
 		{"zl202110123456.7", "202110123456.7", Invention, 2021},
 		{"２０２１１０１２３４５６．７", "202110123456.7", Invention, 2021}, // full-width, as Chinese input methods type it
-		{"202110123456", "202110123456.7", Invention, 2021},  // no check digit: computed
-		{"2021101234567", "202110123456.7", Invention, 2021}, // no dot
+		{"202110123456", "202110123456.7", Invention, 2021},   // no check digit: computed
+		{"2021101234567", "202110123456.7", Invention, 2021},  // no dot
 		{"ＺＬ２０２１１０１２３４５６。７", "202110123456.7", Invention, 2021},
 		{"CN202223220665.2", "202223220665.2", UtilityModel, 2022}, // real, from the shared data
 		{"CN202121635235.X", "202121635235.X", UtilityModel, 2021}, // real, check digit X
