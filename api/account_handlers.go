@@ -14,11 +14,7 @@ func (s *Server) listOrganisations(c *gin.Context) {
 		return
 	}
 	p, err := s.accounts.Organisations(c.Request.Context(), r, account.OrgKind(c.Query("kind")))
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, p)
+	respond(c, http.StatusOK, p, err)
 }
 
 func (s *Server) createOrganisation(c *gin.Context) {
@@ -28,11 +24,7 @@ func (s *Server) createOrganisation(c *gin.Context) {
 		return
 	}
 	o, err := s.accounts.CreateOrganisation(c.Request.Context(), actor(c), req)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusCreated, o)
+	respond(c, http.StatusCreated, o, err)
 }
 
 func (s *Server) getOrganisation(c *gin.Context) {
@@ -41,11 +33,7 @@ func (s *Server) getOrganisation(c *gin.Context) {
 		return
 	}
 	o, err := s.accounts.Organisation(c.Request.Context(), id)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, o)
+	respond(c, http.StatusOK, o, err)
 }
 
 func (s *Server) listUsers(c *gin.Context) {
@@ -58,11 +46,7 @@ func (s *Server) listUsers(c *gin.Context) {
 		return
 	}
 	p, err := s.accounts.Users(c.Request.Context(), r, orgID)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, p)
+	respond(c, http.StatusOK, p, err)
 }
 
 func (s *Server) createUser(c *gin.Context) {
@@ -72,11 +56,7 @@ func (s *Server) createUser(c *gin.Context) {
 		return
 	}
 	u, err := s.accounts.CreateUser(c.Request.Context(), actor(c), req)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusCreated, u)
+	respond(c, http.StatusCreated, u, err)
 }
 
 func (s *Server) getUser(c *gin.Context) {
@@ -85,11 +65,7 @@ func (s *Server) getUser(c *gin.Context) {
 		return
 	}
 	u, err := s.accounts.User(c.Request.Context(), id)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, u)
+	respond(c, http.StatusOK, u, err)
 }
 
 func (s *Server) deactivateUser(c *gin.Context) {
@@ -98,9 +74,5 @@ func (s *Server) deactivateUser(c *gin.Context) {
 		return
 	}
 	u, err := s.accounts.DeactivateUser(c.Request.Context(), actor(c), id)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, u)
+	respond(c, http.StatusOK, u, err)
 }

@@ -24,9 +24,5 @@ func (s *Server) listAudit(c *gin.Context) {
 
 func (s *Server) verifyAudit(c *gin.Context) {
 	res, err := s.audit.Verify(c.Request.Context())
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, res)
+	respond(c, http.StatusOK, res, err)
 }

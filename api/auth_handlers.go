@@ -31,11 +31,7 @@ func (s *Server) login(c *gin.Context) {
 		return
 	}
 	pair, err := s.accounts.Login(c.Request.Context(), actor(c), req.Username, req.Password)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, pair)
+	respond(c, http.StatusOK, pair, err)
 }
 
 type refreshRequest struct {
@@ -49,11 +45,7 @@ func (s *Server) refresh(c *gin.Context) {
 		return
 	}
 	pair, err := s.accounts.Refresh(c.Request.Context(), actor(c), req.RefreshToken)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, pair)
+	respond(c, http.StatusOK, pair, err)
 }
 
 func (s *Server) logout(c *gin.Context) {

@@ -47,11 +47,7 @@ func (s *Server) getCalendarYear(c *gin.Context) {
 		return
 	}
 	out, err := s.calendar.Year(c.Request.Context(), y)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, out)
+	respond(c, http.StatusOK, out, err)
 }
 
 func (s *Server) putCalendarYear(c *gin.Context) {
@@ -87,9 +83,5 @@ func (s *Server) putCalendarYear(c *gin.Context) {
 		return
 	}
 	out, err := s.calendar.SetYear(c.Request.Context(), actor(c), y, entries, req.Provisional)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, out)
+	respond(c, http.StatusOK, out, err)
 }

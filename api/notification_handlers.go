@@ -12,11 +12,7 @@ func (s *Server) listNotifications(c *gin.Context) {
 		return
 	}
 	p, err := s.notify.Feed(c.Request.Context(), mustPrincipal(c).UserID, r)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, p)
+	respond(c, http.StatusOK, p, err)
 }
 
 func (s *Server) unreadNotifications(c *gin.Context) {

@@ -120,3 +120,13 @@ func jsonKind(k string) string {
 	}
 	return k
 }
+
+// respond renders a service call's outcome: the error as problem+json,
+// else v as JSON with status.
+func respond[T any](c *gin.Context, status int, v T, err error) {
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(status, v)
+}

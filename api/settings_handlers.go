@@ -51,11 +51,7 @@ func (s *Server) settingHistory(c *gin.Context) {
 		return
 	}
 	p, err := s.settings.History(c.Request.Context(), actor(c), c.Param("key"), r)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, p)
+	respond(c, http.StatusOK, p, err)
 }
 
 func (s *Server) putSetting(c *gin.Context) {
@@ -85,9 +81,5 @@ func (s *Server) putSetting(c *gin.Context) {
 		return
 	}
 	v, err := s.settings.Set(c.Request.Context(), actor(c), key, *req.Value, on)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, v)
+	respond(c, http.StatusOK, v, err)
 }

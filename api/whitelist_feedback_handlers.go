@@ -38,11 +38,7 @@ func (s *Server) listUSCCExceptions(c *gin.Context) {
 		return
 	}
 	p, err := s.whitelist.Exceptions(c.Request.Context(), r)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, p)
+	respond(c, http.StatusOK, p, err)
 }
 
 func (s *Server) addUSCCException(c *gin.Context) {
@@ -52,11 +48,7 @@ func (s *Server) addUSCCException(c *gin.Context) {
 		return
 	}
 	x, err := s.whitelist.AddException(c.Request.Context(), actor(c), req.USCC, req.Reason)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusCreated, x)
+	respond(c, http.StatusCreated, x, err)
 }
 
 func (s *Server) removeUSCCException(c *gin.Context) {
@@ -66,11 +58,7 @@ func (s *Server) removeUSCCException(c *gin.Context) {
 		return
 	}
 	x, err := s.whitelist.RemoveException(c.Request.Context(), actor(c), c.Param("uscc"), req.Reason)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, x)
+	respond(c, http.StatusOK, x, err)
 }
 
 // feedbackBody is the body of POST /whitelist/feedback. amount_fen is a
@@ -102,11 +90,7 @@ func (s *Server) recordFeedback(c *gin.Context) {
 		in.OccurredOn = d
 	}
 	f, err := s.whitelist.RecordFeedback(c.Request.Context(), actor(c), req.USCC, in)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusCreated, f)
+	respond(c, http.StatusCreated, f, err)
 }
 
 // listFeedback lists feedback: a bank sees only its own (the filter is
@@ -129,19 +113,11 @@ func (s *Server) listFeedback(c *gin.Context) {
 		f.BankOrgID = p.OrgID
 	}
 	p, err := s.whitelist.Feedback(c.Request.Context(), f, r)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, p)
+	respond(c, http.StatusOK, p, err)
 }
 
 func (s *Server) feedbackTotals(c *gin.Context) {
 	by := c.DefaultQuery("by", whitelist.TotalsByBank)
 	t, err := s.whitelist.FeedbackTotals(c.Request.Context(), by)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, t)
+	respond(c, http.StatusOK, t, err)
 }

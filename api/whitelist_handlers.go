@@ -87,11 +87,7 @@ func (s *Server) whitelistStatus(c *gin.Context) {
 		return
 	}
 	r, err := s.whitelist.Status(c.Request.Context(), code)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, r)
+	respond(c, http.StatusOK, r, err)
 }
 
 // whitelistCheckBody is the body of POST /whitelist/check.
@@ -131,11 +127,7 @@ func (s *Server) whitelistChanges(c *gin.Context) {
 		return
 	}
 	p, err := s.whitelist.Changes(c.Request.Context(), r)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, p)
+	respond(c, http.StatusOK, p, err)
 }
 
 func (s *Server) whitelistHistory(c *gin.Context) {
@@ -148,11 +140,7 @@ func (s *Server) whitelistHistory(c *gin.Context) {
 		return
 	}
 	p, err := s.whitelist.History(c.Request.Context(), code, r)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, p)
+	respond(c, http.StatusOK, p, err)
 }
 
 func (s *Server) getEnterprise(c *gin.Context) {
@@ -161,11 +149,7 @@ func (s *Server) getEnterprise(c *gin.Context) {
 		return
 	}
 	e, err := s.whitelist.Enterprise(c.Request.Context(), code)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, e)
+	respond(c, http.StatusOK, e, err)
 }
 
 // nominationBody is the body of POST /whitelist/nominations. Dates are
@@ -210,11 +194,7 @@ func (s *Server) createNomination(c *gin.Context) {
 		}
 	}
 	n, err := s.whitelist.Nominate(c.Request.Context(), actor(c), own, in)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusCreated, n)
+	respond(c, http.StatusCreated, n, err)
 }
 
 // nominationFilter narrows a nominations list to what the caller may see:
@@ -250,11 +230,7 @@ func (s *Server) listNominations(c *gin.Context) {
 		f.USCC = "-" // matches no enterprise; the status is still checked
 	}
 	p, err := s.whitelist.Nominations(c.Request.Context(), r, f)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, p)
+	respond(c, http.StatusOK, p, err)
 }
 
 // nomination loads the {id} nomination if the caller may see it (else
@@ -322,11 +298,7 @@ func (s *Server) acceptNomination(c *gin.Context) {
 		return
 	}
 	e, err := s.whitelist.Accept(c.Request.Context(), actor(c), id, req.BatchID, req.OverrideReason)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, e)
+	respond(c, http.StatusOK, e, err)
 }
 
 // whitelistReasonBody is the body of the transitions that need a reason.
@@ -345,11 +317,7 @@ func (s *Server) rejectNomination(c *gin.Context) {
 		return
 	}
 	n, err := s.whitelist.Reject(c.Request.Context(), actor(c), id, req.Reason)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, n)
+	respond(c, http.StatusOK, n, err)
 }
 
 // batchBody is the body of POST /whitelist/batches.
@@ -364,11 +332,7 @@ func (s *Server) createBatch(c *gin.Context) {
 		return
 	}
 	b, err := s.whitelist.CreateBatch(c.Request.Context(), actor(c), req.Name)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusCreated, b)
+	respond(c, http.StatusCreated, b, err)
 }
 
 func (s *Server) listBatches(c *gin.Context) {
@@ -377,11 +341,7 @@ func (s *Server) listBatches(c *gin.Context) {
 		return
 	}
 	p, err := s.whitelist.Batches(c.Request.Context(), r)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, p)
+	respond(c, http.StatusOK, p, err)
 }
 
 func (s *Server) getBatch(c *gin.Context) {
@@ -390,11 +350,7 @@ func (s *Server) getBatch(c *gin.Context) {
 		return
 	}
 	b, err := s.whitelist.Batch(c.Request.Context(), id)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, b)
+	respond(c, http.StatusOK, b, err)
 }
 
 func (s *Server) listBatchEntries(c *gin.Context) {
@@ -411,11 +367,7 @@ func (s *Server) listBatchEntries(c *gin.Context) {
 		return
 	}
 	p, err := s.whitelist.Entries(c.Request.Context(), r, whitelist.EntryFilter{BatchID: id})
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, p)
+	respond(c, http.StatusOK, p, err)
 }
 
 // noticeBody is the body of POST /whitelist/batches/{id}/notice.
@@ -440,11 +392,7 @@ func (s *Server) startBatchNotice(c *gin.Context) {
 		return
 	}
 	b, err := s.whitelist.StartNotice(c.Request.Context(), actor(c), id, start)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, b)
+	respond(c, http.StatusOK, b, err)
 }
 
 // publishBody is the body of POST /whitelist/batches/{id}/publish.
@@ -471,11 +419,7 @@ func (s *Server) publishBatch(c *gin.Context) {
 		return
 	}
 	b, err := s.whitelist.Publish(c.Request.Context(), actor(c), id, on, until)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, b)
+	respond(c, http.StatusOK, b, err)
 }
 
 func (s *Server) listBatchObjections(c *gin.Context) {
@@ -513,11 +457,7 @@ func (s *Server) listEntries(c *gin.Context) {
 		return
 	}
 	p, err := s.whitelist.Entries(c.Request.Context(), r, f)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, p)
+	respond(c, http.StatusOK, p, err)
 }
 
 func (s *Server) getEntry(c *gin.Context) {
@@ -526,11 +466,7 @@ func (s *Server) getEntry(c *gin.Context) {
 		return
 	}
 	e, err := s.whitelist.Entry(c.Request.Context(), id)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, e)
+	respond(c, http.StatusOK, e, err)
 }
 
 // entryTransition handles suspend, reinstate and revoke.
@@ -546,11 +482,7 @@ func entryTransition(do func(context.Context, audit.Actor, int64, string) (white
 			return
 		}
 		e, err := do(c.Request.Context(), actor(c), id, req.Reason)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		c.JSON(http.StatusOK, e)
+		respond(c, http.StatusOK, e, err)
 	}
 }
 
@@ -571,11 +503,7 @@ func (s *Server) recordObjection(c *gin.Context) {
 		return
 	}
 	o, err := s.whitelist.RecordObjection(c.Request.Context(), actor(c), id, req.Objector, req.Content)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusCreated, o)
+	respond(c, http.StatusCreated, o, err)
 }
 
 // resolveBody is the body of POST /whitelist/objections/{id}/resolve.
@@ -599,11 +527,7 @@ func (s *Server) resolveObjection(c *gin.Context) {
 		return
 	}
 	o, err := s.whitelist.ResolveObjection(c.Request.Context(), actor(c), id, *req.Upheld, req.Resolution)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, o)
+	respond(c, http.StatusOK, o, err)
 }
 
 // reviewCloseBody is the body of POST /whitelist/entries/{id}/review/close.
@@ -622,9 +546,5 @@ func (s *Server) closeEntryReview(c *gin.Context) {
 		return
 	}
 	e, err := s.whitelist.ClearReviewFlag(c.Request.Context(), actor(c), id, req.Outcome)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, e)
+	respond(c, http.StatusOK, e, err)
 }
