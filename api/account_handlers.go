@@ -18,9 +18,8 @@ func (s *Server) listOrganisations(c *gin.Context) {
 }
 
 func (s *Server) createOrganisation(c *gin.Context) {
-	var req account.NewOrganisation
-	if err := decodeJSON(c, &req); err != nil {
-		fail(c, err)
+	req, ok := bind[account.NewOrganisation](c)
+	if !ok {
 		return
 	}
 	o, err := s.accounts.CreateOrganisation(c.Request.Context(), actor(c), req)
@@ -50,9 +49,8 @@ func (s *Server) listUsers(c *gin.Context) {
 }
 
 func (s *Server) createUser(c *gin.Context) {
-	var req account.NewUser
-	if err := decodeJSON(c, &req); err != nil {
-		fail(c, err)
+	req, ok := bind[account.NewUser](c)
+	if !ok {
 		return
 	}
 	u, err := s.accounts.CreateUser(c.Request.Context(), actor(c), req)

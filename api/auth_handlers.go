@@ -14,9 +14,8 @@ type loginRequest struct {
 }
 
 func (s *Server) login(c *gin.Context) {
-	var req loginRequest
-	if err := decodeJSON(c, &req); err != nil {
-		fail(c, err)
+	req, ok := bind[loginRequest](c)
+	if !ok {
 		return
 	}
 	if req.Username == "" || req.Password == "" {
@@ -39,9 +38,8 @@ type refreshRequest struct {
 }
 
 func (s *Server) refresh(c *gin.Context) {
-	var req refreshRequest
-	if err := decodeJSON(c, &req); err != nil {
-		fail(c, err)
+	req, ok := bind[refreshRequest](c)
+	if !ok {
 		return
 	}
 	pair, err := s.accounts.Refresh(c.Request.Context(), actor(c), req.RefreshToken)
@@ -84,9 +82,8 @@ type passwordRequest struct {
 }
 
 func (s *Server) changePassword(c *gin.Context) {
-	var req passwordRequest
-	if err := decodeJSON(c, &req); err != nil {
-		fail(c, err)
+	req, ok := bind[passwordRequest](c)
+	if !ok {
 		return
 	}
 	if err := s.accounts.ChangePassword(c.Request.Context(), actor(c), req.OldPassword, req.NewPassword); err != nil {

@@ -55,9 +55,8 @@ func (s *Server) putCalendarYear(c *gin.Context) {
 	if !ok {
 		return
 	}
-	var req calendarYearBody
-	if err := decodeJSON(c, &req); err != nil {
-		fail(c, err)
+	req, ok := bind[calendarYearBody](c)
+	if !ok {
 		return
 	}
 	if req.Entries == nil {

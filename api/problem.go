@@ -130,3 +130,14 @@ func respond[T any](c *gin.Context, status int, v T, err error) {
 	}
 	c.JSON(status, v)
 }
+
+// bind decodes the request's JSON body into a new B (see decodeJSON); on
+// false the refusal has been sent.
+func bind[B any](c *gin.Context) (B, bool) {
+	var b B
+	if err := decodeJSON(c, &b); err != nil {
+		fail(c, err)
+		return b, false
+	}
+	return b, true
+}

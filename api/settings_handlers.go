@@ -60,9 +60,8 @@ func (s *Server) putSetting(c *gin.Context) {
 		fail(c, problem.NotFound("setting"))
 		return
 	}
-	var req settingChange
-	if err := decodeJSON(c, &req); err != nil {
-		fail(c, err)
+	req, ok := bind[settingChange](c)
+	if !ok {
 		return
 	}
 	var fe []problem.FieldError

@@ -42,9 +42,8 @@ func (s *Server) listUSCCExceptions(c *gin.Context) {
 }
 
 func (s *Server) addUSCCException(c *gin.Context) {
-	var req usccExceptionBody
-	if err := decodeJSON(c, &req); err != nil {
-		fail(c, err)
+	req, ok := bind[usccExceptionBody](c)
+	if !ok {
 		return
 	}
 	x, err := s.whitelist.AddException(c.Request.Context(), actor(c), req.USCC, req.Reason)
@@ -52,9 +51,8 @@ func (s *Server) addUSCCException(c *gin.Context) {
 }
 
 func (s *Server) removeUSCCException(c *gin.Context) {
-	var req exceptionRemovalBody
-	if err := decodeJSON(c, &req); err != nil {
-		fail(c, err)
+	req, ok := bind[exceptionRemovalBody](c)
+	if !ok {
 		return
 	}
 	x, err := s.whitelist.RemoveException(c.Request.Context(), actor(c), c.Param("uscc"), req.Reason)
@@ -75,9 +73,8 @@ type feedbackBody struct {
 }
 
 func (s *Server) recordFeedback(c *gin.Context) {
-	var req feedbackBody
-	if err := decodeJSON(c, &req); err != nil {
-		fail(c, err)
+	req, ok := bind[feedbackBody](c)
+	if !ok {
 		return
 	}
 	in := whitelist.FeedbackInput{Kind: req.Kind, AmountFen: req.AmountFen, Reason: req.Reason, Note: req.Note}

@@ -96,9 +96,8 @@ type whitelistCheckBody struct {
 }
 
 func (s *Server) whitelistCheck(c *gin.Context) {
-	var req whitelistCheckBody
-	if err := decodeJSON(c, &req); err != nil {
-		fail(c, err)
+	req, ok := bind[whitelistCheckBody](c)
+	if !ok {
 		return
 	}
 	switch {
@@ -170,9 +169,8 @@ type nominationBody struct {
 }
 
 func (s *Server) createNomination(c *gin.Context) {
-	var req nominationBody
-	if err := decodeJSON(c, &req); err != nil {
-		fail(c, err)
+	req, ok := bind[nominationBody](c)
+	if !ok {
 		return
 	}
 	var fe []problem.FieldError
@@ -288,9 +286,8 @@ func (s *Server) acceptNomination(c *gin.Context) {
 	if !ok {
 		return
 	}
-	var req acceptBody
-	if err := decodeJSON(c, &req); err != nil {
-		fail(c, err)
+	req, ok := bind[acceptBody](c)
+	if !ok {
 		return
 	}
 	if req.BatchID <= 0 {
@@ -311,9 +308,8 @@ func (s *Server) rejectNomination(c *gin.Context) {
 	if !ok {
 		return
 	}
-	var req whitelistReasonBody
-	if err := decodeJSON(c, &req); err != nil {
-		fail(c, err)
+	req, ok := bind[whitelistReasonBody](c)
+	if !ok {
 		return
 	}
 	n, err := s.whitelist.Reject(c.Request.Context(), actor(c), id, req.Reason)
@@ -326,9 +322,8 @@ type batchBody struct {
 }
 
 func (s *Server) createBatch(c *gin.Context) {
-	var req batchBody
-	if err := decodeJSON(c, &req); err != nil {
-		fail(c, err)
+	req, ok := bind[batchBody](c)
+	if !ok {
 		return
 	}
 	b, err := s.whitelist.CreateBatch(c.Request.Context(), actor(c), req.Name)
@@ -380,9 +375,8 @@ func (s *Server) startBatchNotice(c *gin.Context) {
 	if !ok {
 		return
 	}
-	var req noticeBody
-	if err := decodeJSON(c, &req); err != nil {
-		fail(c, err)
+	req, ok := bind[noticeBody](c)
+	if !ok {
 		return
 	}
 	var fe []problem.FieldError
@@ -406,9 +400,8 @@ func (s *Server) publishBatch(c *gin.Context) {
 	if !ok {
 		return
 	}
-	var req publishBody
-	if err := decodeJSON(c, &req); err != nil {
-		fail(c, err)
+	req, ok := bind[publishBody](c)
+	if !ok {
 		return
 	}
 	var fe []problem.FieldError
@@ -476,9 +469,8 @@ func entryTransition(do func(context.Context, audit.Actor, int64, string) (white
 		if !ok {
 			return
 		}
-		var req whitelistReasonBody
-		if err := decodeJSON(c, &req); err != nil {
-			fail(c, err)
+		req, ok := bind[whitelistReasonBody](c)
+		if !ok {
 			return
 		}
 		e, err := do(c.Request.Context(), actor(c), id, req.Reason)
@@ -497,9 +489,8 @@ func (s *Server) recordObjection(c *gin.Context) {
 	if !ok {
 		return
 	}
-	var req objectionBody
-	if err := decodeJSON(c, &req); err != nil {
-		fail(c, err)
+	req, ok := bind[objectionBody](c)
+	if !ok {
 		return
 	}
 	o, err := s.whitelist.RecordObjection(c.Request.Context(), actor(c), id, req.Objector, req.Content)
@@ -517,9 +508,8 @@ func (s *Server) resolveObjection(c *gin.Context) {
 	if !ok {
 		return
 	}
-	var req resolveBody
-	if err := decodeJSON(c, &req); err != nil {
-		fail(c, err)
+	req, ok := bind[resolveBody](c)
+	if !ok {
 		return
 	}
 	if req.Upheld == nil {
@@ -540,9 +530,8 @@ func (s *Server) closeEntryReview(c *gin.Context) {
 	if !ok {
 		return
 	}
-	var req reviewCloseBody
-	if err := decodeJSON(c, &req); err != nil {
-		fail(c, err)
+	req, ok := bind[reviewCloseBody](c)
+	if !ok {
 		return
 	}
 	e, err := s.whitelist.ClearReviewFlag(c.Request.Context(), actor(c), id, req.Outcome)
