@@ -25,46 +25,9 @@ import (
 // alone and in a multi-code check. Set IPLEDGE_WEB_SCREENSHOT_WHITELIST to
 // keep a screenshot of the bank's multi-code table.
 func TestBrowserWhitelistFlow(t *testing.T) {
-	exe := chromiumPath()
-	if exe == "" {
-		t.Skip("no chromium binary (/usr/bin/chromium or chromium on PATH); install Debian's chromium to run the browser test")
-	}
+	br := newChrome(t, 90*time.Second, 1280, 900)
 	env := apptest.New(t)
-
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(exe),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 900),
-	)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
-	defer cancelAlloc()
-	ctx, cancelTab := chromedp.NewContext(allocCtx)
-	defer cancelTab()
-
-	run := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, steps...); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return strings.TrimSpace(s)
-	}
+	ctx, run, text := br.ctx, br.run, br.text
 	// submit clicks a form's button and waits for the page it leads to
 	// (after the redirect), which must show the flash message.
 	submit := func(button, flash string) {
