@@ -427,3 +427,33 @@ func TestChangeFeedDeliversEveryChangeOnceInOrder(t *testing.T) {
 		}
 	})
 }
+
+// A later nomination that does not carry the recognition evidence keeps
+// what an earlier one recorded.
+func TestLaterNominationKeepsEarlierEvidence(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		ctx := context.Background()
+		c := code(9)
+		n, err := f.svc.Nominate(ctx, bureau, "", whitelist.NominationInput{USCC: c, Name: "甲公司", BureauDocNo: "晋民经认〔2026〕9号",
+			BureauRecognisedOn: date.MustParse("2026-01-15"), HighTechCertNo: "GR202614000001", Industry: "新材料"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.Reject(ctx, ipoffice, n.ID, "材料不全"); err != nil {
+			t.Fatal(err)
+		}
+		self := audit.Actor{UserID: 9, Username: "ent", OrgID: 9, Role: auth.RoleEnterprise}
+		if _, err := f.svc.Nominate(ctx, self, c, whitelist.NominationInput{USCC: c, Name: "甲公司", ValidInventionPatents: 2}); err != nil {
+			t.Fatal(err)
+		}
+		e, err := f.svc.Enterprise(ctx, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.BureauDocNo != "晋民经认〔2026〕9号" || e.BureauRecognisedOn != date.MustParse("2026-01-15") ||
+			e.HighTechCertNo != "GR202614000001" || e.Industry != "新材料" || e.ValidInventionPatents != 2 {
+			t.Fatalf("evidence lost or not updated: %+v", e)
+		}
+	})
+}

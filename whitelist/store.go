@@ -39,15 +39,21 @@ func (s store) enterprisesByUSCC(ctx context.Context, codes []string) ([]Enterpr
 }
 
 // upsertEnterprise inserts the enterprise or refreshes its record with the
-// newer data a nomination brings.
+// newer data a nomination brings. Evidence the new nomination does not
+// carry is kept: a self-application without the bureau's document number
+// must not erase the bureau's recognition.
 func (s store) upsertEnterprise(ctx context.Context, tx *sqlx.Tx, e *Enterprise) error {
 	return tx.GetContext(ctx, &e.ID, s.q(`INSERT INTO enterprises (uscc, name, region_code, industry, is_sme, hightech_cert_no,
 		hightech_valid_until, srdi_level, bureau_doc_no, bureau_recognised_on, valid_invention_patents, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (uscc) DO UPDATE SET name = excluded.name, industry = excluded.industry, is_sme = excluded.is_sme,
-		hightech_cert_no = excluded.hightech_cert_no, hightech_valid_until = excluded.hightech_valid_until,
-		srdi_level = excluded.srdi_level, bureau_doc_no = excluded.bureau_doc_no,
-		bureau_recognised_on = excluded.bureau_recognised_on, valid_invention_patents = excluded.valid_invention_patents,
+		ON CONFLICT (uscc) DO UPDATE SET name = excluded.name,
+		industry = COALESCE(NULLIF(excluded.industry, ''), enterprises.industry), is_sme = excluded.is_sme,
+		hightech_cert_no = COALESCE(NULLIF(excluded.hightech_cert_no, ''), enterprises.hightech_cert_no),
+		hightech_valid_until = COALESCE(excluded.hightech_valid_until, enterprises.hightech_valid_until),
+		srdi_level = COALESCE(NULLIF(excluded.srdi_level, ''), enterprises.srdi_level),
+		bureau_doc_no = COALESCE(NULLIF(excluded.bureau_doc_no, ''), enterprises.bureau_doc_no),
+		bureau_recognised_on = COALESCE(excluded.bureau_recognised_on, enterprises.bureau_recognised_on),
+		valid_invention_patents = excluded.valid_invention_patents,
 		updated_at = excluded.updated_at
 		RETURNING id`), e.USCC, e.Name, e.RegionCode, e.Industry, e.IsSME, e.HighTechCertNo, e.HighTechValidUntil,
 		e.SRDILevel, e.BureauDocNo, e.BureauRecognisedOn, e.ValidInventionPatents, e.CreatedAt, e.UpdatedAt)
