@@ -123,8 +123,10 @@ func (s *Service) StartNotice(ctx context.Context, a audit.Actor, batchID int64,
 		if b.Entries == 0 {
 			return problem.Unprocessable("batch_empty", "the batch has no entries")
 		}
-		if err := s.st.setBatchNotice(ctx, tx, batchID, start, end); err != nil {
+		if ok, err := s.st.setBatchNotice(ctx, tx, batchID, start, end); err != nil {
 			return err
+		} else if !ok {
+			return problem.InvalidState(BatchPublicNotice, "the batch was put out for public notice meanwhile")
 		}
 		if err := s.recordBatch(ctx, tx, a, batchID, "public_notice", fmt.Sprintf("%s 至 %s", start, end)); err != nil {
 			return err
@@ -178,8 +180,10 @@ func (s *Service) Publish(ctx context.Context, a audit.Actor, batchID int64, eff
 		if effectiveOn.Before(b.NoticeEnd.AddDays(1)) {
 			return problem.Invalid(problem.Field("effective_on", "during_notice", "the effective date is after the public notice"))
 		}
-		if err := s.st.publishBatch(ctx, tx, batchID, effectiveOn, validUntil, s.nowUTC()); err != nil {
+		if ok, err := s.st.publishBatch(ctx, tx, batchID, effectiveOn, validUntil, s.nowUTC()); err != nil {
 			return err
+		} else if !ok {
+			return problem.InvalidState(BatchPublished, "the batch was published meanwhile")
 		}
 		if err := s.recordBatch(ctx, tx, a, batchID, "published", fmt.Sprintf("%s 至 %s", effectiveOn, validUntil)); err != nil {
 			return err

@@ -457,3 +457,46 @@ func TestLaterNominationKeepsEarlierEvidence(t *testing.T) {
 		}
 	})
 }
+
+// Two IP office users publishing one batch at once: one publishes, the
+// other is told the batch is published, and the feed records it once.
+func TestConcurrentPublishPublishesOnce(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		ctx := context.Background()
+		b, _ := f.svc.CreateBatch(ctx, ipoffice, "并发发布批")
+		n := f.nominate(t, code(10), 1)
+		if _, err := f.svc.Accept(ctx, ipoffice, n.ID, b.ID, ""); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.StartNotice(ctx, ipoffice, b.ID, date.Date{}); err != nil {
+			t.Fatal(err)
+		}
+		f.clock.setDay("2026-03-20")
+		errs := make([]error, 4)
+		var wg sync.WaitGroup
+		for i := range errs {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				_, errs[i] = f.svc.Publish(ctx, ipoffice, b.ID, date.Date{}, date.Date{})
+			}(i)
+		}
+		wg.Wait()
+		ok := 0
+		for _, err := range errs {
+			switch {
+			case err == nil:
+				ok++
+			case problem.HasCode(err, "invalid_state"):
+			default:
+				t.Fatalf("unexpected: %v", err)
+			}
+		}
+		var published int
+		_ = d.Get(&published, d.Rebind(`SELECT count(*) FROM whitelist_entry_history WHERE action = ?`), "published")
+		if ok != 1 || published != 1 {
+			t.Fatalf("%d publishes succeeded, %d published history lines", ok, published)
+		}
+	})
+}

@@ -2,6 +2,7 @@ package whitelist
 
 import (
 	"context"
+	"database/sql"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -134,16 +135,28 @@ func (s store) batches(ctx context.Context, r page.Request) ([]Batch, error) {
 	return bs, err
 }
 
-func (s store) setBatchNotice(ctx context.Context, tx *sqlx.Tx, id int64, start, end date.Date) error {
-	_, err := tx.ExecContext(ctx, s.q(`UPDATE whitelist_batches SET status = ?, notice_start = ?, notice_end = ? WHERE id = ?`),
-		BatchPublicNotice, start, end, id)
-	return err
+// setBatchNotice moves a draft batch to public notice; false means it was
+// no longer a draft (another request moved it first).
+func (s store) setBatchNotice(ctx context.Context, tx *sqlx.Tx, id int64, start, end date.Date) (bool, error) {
+	res, err := tx.ExecContext(ctx, s.q(`UPDATE whitelist_batches SET status = ?, notice_start = ?, notice_end = ? WHERE id = ? AND status = ?`),
+		BatchPublicNotice, start, end, id, BatchDraft)
+	return affectedOne(res, err)
 }
 
-func (s store) publishBatch(ctx context.Context, tx *sqlx.Tx, id int64, eff, until date.Date, at time.Time) error {
-	_, err := tx.ExecContext(ctx, s.q(`UPDATE whitelist_batches SET status = ?, effective_on = ?, valid_until = ?, published_at = ? WHERE id = ?`),
-		BatchPublished, eff, until, at, id)
-	return err
+// publishBatch publishes a batch under public notice; false means it was
+// no longer under notice.
+func (s store) publishBatch(ctx context.Context, tx *sqlx.Tx, id int64, eff, until date.Date, at time.Time) (bool, error) {
+	res, err := tx.ExecContext(ctx, s.q(`UPDATE whitelist_batches SET status = ?, effective_on = ?, valid_until = ?, published_at = ? WHERE id = ? AND status = ?`),
+		BatchPublished, eff, until, at, id, BatchPublicNotice)
+	return affectedOne(res, err)
+}
+
+func affectedOne(res sql.Result, err error) (bool, error) {
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
 }
 
 const entryCols = `x.id, x.batch_id, b.name AS batch_name, b.status AS batch_status, x.enterprise_id, e.uscc, e.name AS enterprise_name,
