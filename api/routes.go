@@ -71,5 +71,16 @@ func (s *Server) routes() []Route {
 		{Method: http.MethodPost, Path: "/whitelist/feedback", Roles: feedbackRecorders, Handler: s.recordFeedback},
 		{Method: http.MethodGet, Path: "/whitelist/feedback", Roles: feedbackReaders, Handler: s.listFeedback},
 		{Method: http.MethodGet, Path: "/whitelist/feedback/totals", Roles: feedbackTotalReaders, Handler: s.feedbackTotals},
+
+		{Method: http.MethodGet, Path: "/patents", Roles: patentListers, Handler: s.listPatents},
+		{Method: http.MethodPost, Path: "/patents", Roles: patentAdmins, Handler: s.registerPatent},
+		{Method: http.MethodPost, Path: "/patents/import", Roles: patentAdmins, Handler: s.importPatents},
+		{Method: http.MethodGet, Path: "/patents/corrections", Roles: patentAdmins, Handler: s.listCorrections},
+		{Method: http.MethodPost, Path: "/patents/corrections/:id/confirm", Roles: patentAdmins, Handler: s.confirmCorrection},
+		{Method: http.MethodPost, Path: "/patents/corrections/:id/reject", Roles: patentAdmins, Handler: s.rejectCorrection},
+		{Method: http.MethodGet, Path: "/patents/:number", Roles: patentReaders, Handler: s.getPatent},
+		{Method: http.MethodGet, Path: "/patents/:number/history", Roles: patentReaders, Handler: s.patentHistory},
+		{Method: http.MethodPost, Path: "/patents/:number/legal-status", Roles: patentAdmins, Handler: s.setLegalStatus},
+		{Method: http.MethodPost, Path: "/patents/:number/corrections", Roles: patentCorrectors, Handler: s.requestCorrection},
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/ipledge/ipledge/platform/metrics"
 	"github.com/ipledge/ipledge/platform/problem"
 	"github.com/ipledge/ipledge/platform/tabular"
+	"github.com/ipledge/ipledge/registry"
 	"github.com/ipledge/ipledge/settings"
 	"github.com/ipledge/ipledge/whitelist"
 )
@@ -38,6 +39,7 @@ type Deps struct {
 	Calendar       *calendar.Service
 	Notify         *notify.Service
 	Whitelist      *whitelist.Service
+	Registry       *registry.Service
 	// Jobs runs large imports in the background.
 	Jobs *tabular.Jobs
 }
@@ -57,6 +59,7 @@ type Server struct {
 	calendar  *calendar.Service
 	notify    *notify.Service
 	whitelist *whitelist.Service
+	registry  *registry.Service
 	jobs      *tabular.Jobs
 }
 
@@ -69,6 +72,7 @@ func New(d Deps) (*Server, error) {
 	s := &Server{log: d.Log, accounts: d.Accounts, audit: d.Audit, db: d.DB, idem: d.Idempotency, maxUpload: d.MaxUploadBytes, metrics: d.Metrics,
 		settings: d.Settings, calendar: d.Calendar, notify: d.Notify}
 	s.whitelist = d.Whitelist
+	s.registry = d.Registry
 	s.jobs = d.Jobs
 	if s.metrics == nil {
 		s.metrics = metrics.New()

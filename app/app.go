@@ -26,6 +26,7 @@ import (
 	"github.com/ipledge/ipledge/platform/idempotency"
 	"github.com/ipledge/ipledge/platform/metrics"
 	"github.com/ipledge/ipledge/platform/tabular"
+	"github.com/ipledge/ipledge/registry"
 	"github.com/ipledge/ipledge/settings"
 	"github.com/ipledge/ipledge/web"
 	"github.com/ipledge/ipledge/whitelist"
@@ -49,6 +50,7 @@ type App struct {
 	Calendar    *calendar.Service
 	Notify      *notify.Service
 	Whitelist   *whitelist.Service
+	Registry    *registry.Service
 	Jobs        *tabular.Jobs
 	API         *api.Server
 	Web         http.Handler
@@ -139,11 +141,12 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, opts Option
 	a.Notify = notify.NewService(a.DB, a.Audit, now)
 	a.Whitelist = whitelist.NewService(whitelist.Config{DB: a.DB, Audit: a.Audit, Settings: a.Settings, Calendar: a.Calendar,
 		Notify: a.Notify, Cache: a.Cache, Now: now})
+	a.Registry = registry.NewService(registry.Config{DB: a.DB, Audit: a.Audit, Now: now})
 	a.Jobs = tabular.NewJobs(tabular.JobsConfig{DB: a.DB, Logger: log, Now: now})
 	a.Metrics = metrics.New()
 	a.API, err = api.New(api.Deps{Log: log, Accounts: a.Accounts, Audit: a.Audit, DB: a.DB, Idempotency: a.Idempotency,
 		TrustedProxies: splitList(cfg.TrustedProxies), MaxUploadBytes: cfg.MaxUploadBytes, Metrics: a.Metrics,
-		Settings: a.Settings, Calendar: a.Calendar, Notify: a.Notify, Whitelist: a.Whitelist, Jobs: a.Jobs})
+		Settings: a.Settings, Calendar: a.Calendar, Notify: a.Notify, Whitelist: a.Whitelist, Registry: a.Registry, Jobs: a.Jobs})
 	if err != nil {
 		a.Close()
 		return nil, err

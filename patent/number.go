@@ -1,7 +1,7 @@
 // Package patent holds what every domain needs to know about a Chinese
 // patent: its application number (parsed from the ways people write it),
-// its type, and its term. The registry itself (records, legal status,
-// corrections) belongs to the pledge domain.
+// its type, and its term. The registry of patent records (legal status,
+// patentees, corrections) is the registry package.
 package patent
 
 import (
