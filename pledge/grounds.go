@@ -156,7 +156,7 @@ func Examine(r Request, patents []PatentFacts, today date.Date) []Ground {
 			{No: 10, Code: GroundSameDayDualFiling, Kind: Refuse, Applies: p.SameDayDualFiling, Lifted: p.SameDayDualFiling && r.ConfirmedDualFiling,
 				Explanation: explain(p.SameDayDualFiling, "同一申请人同日对同样的发明创造既申请实用新型又申请发明；当事人被告知后确认的，可以登记", "无同日申请问题")},
 			{No: 11, Code: GroundInvalidationPending, Kind: Refuse, Applies: p.Status == registry.StatusInvalidationRequested,
-				Lifted: p.Status == registry.StatusInvalidationRequested && r.ConfirmedInvalidation,
+				Lifted:      p.Status == registry.StatusInvalidationRequested && r.ConfirmedInvalidation,
 				Explanation: explain(p.Status == registry.StatusInvalidationRequested, "专利权已被启动无效宣告程序；当事人被告知后确认的，可以登记", "未启动无效宣告程序")},
 		}
 		for i := range per {
