@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"strings"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/ipledge/ipledge/platform/date"
 	"github.com/ipledge/ipledge/platform/problem"
 )
 
@@ -91,6 +93,12 @@ func jsonError(err error) error {
 		return problem.BadRequest("malformed_json", "the request body is empty; a JSON object is required")
 	case errors.As(err, &syn), errors.Is(err, io.ErrUnexpectedEOF):
 		return problem.BadRequest("malformed_json", "the body is not valid JSON")
+	case errors.As(err, &typ) && typ.Type == reflect.TypeFor[date.Date]():
+		field := typ.Field
+		if field == "" {
+			field = "(body)"
+		}
+		return problem.Invalid(problem.Field(field, "invalid", field+" must be a date in the form YYYY-MM-DD"))
 	case errors.As(err, &typ):
 		field := typ.Field
 		if field == "" {

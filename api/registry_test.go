@@ -101,7 +101,8 @@ func TestPatentRegistryAPI(t *testing.T) {
 		good := map[string]any{"application_number": "ZL 2021 1 0123456.7", "title": "一种测试方法", "filing_date": "2021-03-01",
 			"patentees": []map[string]any{{"name": "朔州示范智能装备有限公司"}}, "ipc_codes": []string{"G06F16/00"}}
 		env.Do(t, http.MethodPost, v1+"/patents", ent, good).WantProblem(t, http.StatusForbidden, "forbidden")
-		bad := map[string]any{"application_number": "202110123456.3", "title": "", "filing_date": "2020-03-01", "patentees": []any{}}
+		// (A wrong check digit is invalid_patent_number: TestPatentRegistryBadInput.)
+		bad := map[string]any{"application_number": "202110123456", "title": "", "filing_date": "2020-03-01", "patentees": []any{}}
 		env.Do(t, http.MethodPost, v1+"/patents", ipo, bad).WantProblem(t, http.StatusBadRequest, "validation_failed")
 		env.Do(t, http.MethodGet, patentPath("202110123456.7"), ipo, nil).WantProblem(t, http.StatusNotFound, "not_found")
 		r = env.Do(t, http.MethodPost, v1+"/patents", ipo, good)

@@ -225,6 +225,14 @@ func (s *Service) Register(ctx context.Context, a audit.Actor, in PatentInput) (
 	if err := requireIPOffice(a); err != nil {
 		return Patent{}, false, err
 	}
+	// A number that does not parse is the request's own problem,
+	// invalid_patent_number naming the expected check digit, as on every
+	// other endpoint that takes a number.
+	if strings.TrimSpace(in.ApplicationNumber) != "" {
+		if _, err := patent.Parse("application_number", in.ApplicationNumber); err != nil {
+			return Patent{}, false, err
+		}
+	}
 	err = s.db.InTx(ctx, func(tx *sqlx.Tx) error {
 		v, fe, err := s.validate(ctx, tx, in)
 		if err != nil {
