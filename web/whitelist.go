@@ -517,16 +517,7 @@ func (s *Server) wlAccept(w http.ResponseWriter, r *http.Request, sess *session)
 	}
 	e, err := s.wl.Accept(r.Context(), s.actor(r, sess.Principal), id, batchID, raw["override_reason"])
 	if err != nil {
-		if problem.HasCode(err, "not_found") {
-			s.notFound(w, r)
-			return
-		}
-		fe, ok := refusal(err, "accept", id, raw, map[string]string{"duplicate": "该企业已在所选批次中。"})
-		if !ok {
-			s.serverError(w, r, err)
-			return
-		}
-		s.renderReview(w, r, sess, fe.Status, fe)
+		s.refused(w, r, err, "accept", id, raw, map[string]string{"duplicate": "该企业已在所选批次中。"}, func(fe *formError) { s.renderReview(w, r, sess, fe.Status, fe) })
 		return
 	}
 	s.redirectFlash(w, r, pathWLReview, fmt.Sprintf("已将“%s”列入批次“%s”。", e.EnterpriseName, e.BatchName))
@@ -704,16 +695,7 @@ func (s *Server) wlStartNotice(w http.ResponseWriter, r *http.Request, sess *ses
 	}
 	b, err := s.wl.StartNotice(r.Context(), s.actor(r, sess.Principal), id, start)
 	if err != nil {
-		if problem.HasCode(err, "not_found") {
-			s.notFound(w, r)
-			return
-		}
-		fe, ok := refusal(err, "notice", id, raw, nil)
-		if !ok {
-			s.serverError(w, r, err)
-			return
-		}
-		s.renderBatch(w, r, sess, id, fe.Status, fe)
+		s.refused(w, r, err, "notice", id, raw, nil, func(fe *formError) { s.renderBatch(w, r, sess, id, fe.Status, fe) })
 		return
 	}
 	s.redirectFlash(w, r, fmt.Sprintf("%s/%d", pathWLBatches, id),
@@ -737,20 +719,28 @@ func (s *Server) wlPublish(w http.ResponseWriter, r *http.Request, sess *session
 	}
 	b, err := s.wl.Publish(r.Context(), s.actor(r, sess.Principal), id, eff, until)
 	if err != nil {
-		if problem.HasCode(err, "not_found") {
-			s.notFound(w, r)
-			return
-		}
-		fe, ok := refusal(err, "publish", id, raw, nil)
-		if !ok {
-			s.serverError(w, r, err)
-			return
-		}
-		s.renderBatch(w, r, sess, id, fe.Status, fe)
+		s.refused(w, r, err, "publish", id, raw, nil, func(fe *formError) { s.renderBatch(w, r, sess, id, fe.Status, fe) })
 		return
 	}
 	s.redirectFlash(w, r, fmt.Sprintf("%s/%d", pathWLBatches, id),
 		fmt.Sprintf("“%s”已发布，自 %s 起生效，有效期至 %s。", b.Name, b.EffectiveOn, b.ValidUntil))
+}
+
+// refused answers a service's refusal of a form: an object that is gone
+// is the 404 page, an internal error the 500 page, and a refusal shows
+// the form again through show with the reason and what was typed.
+func (s *Server) refused(w http.ResponseWriter, r *http.Request, err error, form string, id int64,
+	raw, msgs map[string]string, show func(fe *formError)) {
+	if problem.HasCode(err, "not_found") {
+		s.notFound(w, r)
+		return
+	}
+	fe, ok := refusal(err, form, id, raw, msgs)
+	if !ok {
+		s.serverError(w, r, err)
+		return
+	}
+	show(fe)
 }
 
 // entryOf loads the {id} entry of a form's route; false means the page
@@ -775,12 +765,7 @@ func (s *Server) wlRecordObjection(w http.ResponseWriter, r *http.Request, sess 
 	}
 	raw := map[string]string{"objector": r.PostForm.Get("objector"), "content": r.PostForm.Get("content")}
 	if _, err := s.wl.RecordObjection(r.Context(), s.actor(r, sess.Principal), e.ID, raw["objector"], raw["content"]); err != nil {
-		fe, ok := refusal(err, "objection", e.ID, raw, nil)
-		if !ok {
-			s.serverError(w, r, err)
-			return
-		}
-		s.renderBatch(w, r, sess, e.BatchID, fe.Status, fe)
+		s.refused(w, r, err, "objection", e.ID, raw, nil, func(fe *formError) { s.renderBatch(w, r, sess, e.BatchID, fe.Status, fe) })
 		return
 	}
 	s.redirectFlash(w, r, fmt.Sprintf("%s/%d", pathWLBatches, e.BatchID), fmt.Sprintf("已登记对“%s”的异议，请在发布前处理。", e.EnterpriseName))
@@ -814,12 +799,7 @@ func (s *Server) wlResolveObjection(w http.ResponseWriter, r *http.Request, sess
 	}
 	upheld := raw["decision"] == "upheld"
 	if _, err := s.wl.ResolveObjection(r.Context(), s.actor(r, sess.Principal), id, upheld, raw["resolution"]); err != nil {
-		fe, ok := refusal(err, "resolve", id, raw, nil)
-		if !ok {
-			s.serverError(w, r, err)
-			return
-		}
-		s.renderBatch(w, r, sess, batchID, fe.Status, fe)
+		s.refused(w, r, err, "resolve", id, raw, nil, func(fe *formError) { s.renderBatch(w, r, sess, batchID, fe.Status, fe) })
 		return
 	}
 	msg := "异议不成立，企业保留在批次中。"
