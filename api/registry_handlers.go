@@ -156,3 +156,21 @@ func (s *Server) importPatents(c *gin.Context) {
 		return s.registry.Import(ctx, a, t, mode, progress)
 	})
 }
+
+func (s *Server) recordTransfer(c *gin.Context) {
+	in, ok := bind[registry.TransferInput](c)
+	if !ok {
+		return
+	}
+	p, err := s.registry.RecordTransfer(c.Request.Context(), actor(c), c.Param("number"), in)
+	respond(c, http.StatusOK, p, err)
+}
+
+func (s *Server) patentTransfers(c *gin.Context) {
+	r, ok := pageParams(c)
+	if !ok {
+		return
+	}
+	ts, err := s.registry.Transfers(c.Request.Context(), c.Param("number"), r)
+	respond(c, http.StatusOK, ts, err)
+}

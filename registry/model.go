@@ -116,3 +116,19 @@ type Correction struct {
 	CreatedAt         time.Time  `db:"created_at" json:"created_at"`
 	DecidedAt         *time.Time `db:"decided_at" json:"decided_at"`
 }
+
+// Transfer is one recorded transfer of a patent: the patentees before and
+// after, when it took effect and the registration the IP office gave it.
+type Transfer struct {
+	ID                 int64      `db:"id" json:"id"`
+	From               []Patentee `db:"-" json:"from"`
+	To                 []Patentee `db:"-" json:"to"`
+	FromJSON           string     `db:"from_patentees" json:"-"`
+	ToJSON             string     `db:"to_patentees" json:"-"`
+	EffectiveDate      date.Date  `db:"effective_date" json:"effective_date"`
+	RegistrationNumber string     `db:"registration_number" json:"registration_number"`
+	Reason             string     `db:"reason" json:"reason"`
+	Evidence           string     `db:"evidence" json:"evidence"`
+	Actor              string     `db:"actor" json:"actor"`
+	At                 time.Time  `db:"at" json:"at"`
+}

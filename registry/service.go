@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -18,27 +19,52 @@ import (
 	"github.com/ipledge/ipledge/platform/problem"
 )
 
-// PledgeLookup tells whether a pledge is in force on a patent and since
-// when. The pledge domain provides it (Config.Pledges); without one, no
-// patent is pledged.
-type PledgeLookup func(ctx context.Context, patentID int64) (Pledge, error)
+// Encumbrances is what the pledge domain tells the registry about
+// pledges. The registry is built before the pledge domain, which installs
+// itself with SetEncumbrances; without one, nothing is pledged, every
+// transfer is allowed and a legal status change tells no one.
+type Encumbrances interface {
+	// PledgeInForce tells whether a pledge is in force on the patent and
+	// since when.
+	PledgeInForce(ctx context.Context, patentID int64) (Pledge, error)
+	// CheckTransfer runs in the transfer's transaction (the patent's row
+	// already locked by it) and refuses (409 pledgee_consent_required) a
+	// transfer of a patent under a pledge in force whose pledgee has not
+	// recorded consent to it.
+	CheckTransfer(ctx context.Context, tx *sqlx.Tx, patentID int64) error
+	// LegalStatusChanged runs in the legal status change's transaction
+	// (SetLegalStatus, confirmed corrections, and a re-registration or
+	// import that changes a held patent's status) after the change is
+	// written; p carries the new status, from the old one.
+	LegalStatusChanged(ctx context.Context, tx *sqlx.Tx, a audit.Actor, p Patent, from Status) error
+}
+
+// noEncumbrances is the registry alone: nothing pledged.
+type noEncumbrances struct{}
+
+func (noEncumbrances) PledgeInForce(context.Context, int64) (Pledge, error) { return Pledge{}, nil }
+func (noEncumbrances) CheckTransfer(context.Context, *sqlx.Tx, int64) error { return nil }
+func (noEncumbrances) LegalStatusChanged(context.Context, *sqlx.Tx, audit.Actor, Patent, Status) error {
+	return nil
+}
+
+// encumbrances holds the installed Encumbrances.
+type encumbrances struct{ Encumbrances }
 
 // Service is the patent registry's API.
 type Service struct {
-	db      *db.DB
-	st      store
-	audit   *audit.Log
-	pledges PledgeLookup
-	now     func() time.Time
+	db    *db.DB
+	st    store
+	audit *audit.Log
+	enc   atomic.Pointer[encumbrances]
+	now   func() time.Time
 }
 
 // Config wires a Service.
 type Config struct {
 	DB    *db.DB
 	Audit *audit.Log
-	// Pledges answers PledgeInForce; nil means no pledge is ever in force.
-	Pledges PledgeLookup
-	Now     func() time.Time
+	Now   func() time.Time
 }
 
 // NewService returns the registry service.
@@ -46,18 +72,31 @@ func NewService(c Config) *Service {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
-	return &Service{db: c.DB, st: store{c.DB}, audit: c.Audit, pledges: c.Pledges, now: c.Now}
+	return &Service{db: c.DB, st: store{c.DB}, audit: c.Audit, now: c.Now}
+}
+
+// SetEncumbrances installs the pledge domain's hooks (nil removes them).
+func (s *Service) SetEncumbrances(e Encumbrances) {
+	if e == nil {
+		s.enc.Store(nil)
+		return
+	}
+	s.enc.Store(&encumbrances{e})
+}
+
+func (s *Service) encumbrances() Encumbrances {
+	if e := s.enc.Load(); e != nil {
+		return e.Encumbrances
+	}
+	return noEncumbrances{}
 }
 
 func (s *Service) nowUTC() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
 
-// PledgeInForce is the hook of the pledge domain: whether a pledge is in
+// PledgeInForce tells, as the pledge domain does, whether a pledge is in
 // force on the patent and since when. GET /patents/{number} shows it.
 func (s *Service) PledgeInForce(ctx context.Context, patentID int64) (Pledge, error) {
-	if s.pledges == nil {
-		return Pledge{}, nil
-	}
-	return s.pledges(ctx, patentID)
+	return s.encumbrances().PledgeInForce(ctx, patentID)
 }
 
 // ParseNumber parses an application number in any written form (400
@@ -172,17 +211,33 @@ func (s *Service) validate(ctx context.Context, q db.Queryer, in PatentInput) (P
 			fe = append(fe, problem.Field(c.f, "negative", c.f+" cannot be negative"))
 		}
 	}
-	if len(in.Patentees) == 0 {
+	holders, pfe, err := s.checkPatentees(ctx, q, in.Patentees)
+	if err != nil {
+		return p, nil, err
+	}
+	p.Patentees, fe = holders, append(fe, pfe...)
+	return p, fe, nil
+}
+
+// checkPatentees checks patentees (at least one; each named or an
+// enterprise or university on the platform; shares from 1 to 10000 basis
+// points adding up to at most 10000, or exactly when all are given) and
+// links each name without an org_id to the enterprise or university of
+// exactly that name, if any.
+func (s *Service) checkPatentees(ctx context.Context, q db.Queryer, in []Patentee) ([]Patentee, []problem.FieldError, error) {
+	var fe []problem.FieldError
+	var out []Patentee
+	if len(in) == 0 {
 		fe = append(fe, problem.Field("patentees", "required", "at least one patentee is required"))
 	}
 	shares, allShares := 0, true
-	for i, pt := range in.Patentees {
+	for i, pt := range in {
 		field := fmt.Sprintf("patentees[%d]", i)
 		pt.Name = strings.TrimSpace(pt.Name)
 		if pt.OrgID != nil {
 			kind, name, err := s.st.org(ctx, q, *pt.OrgID)
 			if err != nil {
-				return p, nil, err
+				return nil, nil, err
 			}
 			if kind != "enterprise" && kind != "university" {
 				fe = append(fe, problem.Field(field+".org_id", "unknown_org", "org_id must name an enterprise or university on the platform"))
@@ -192,7 +247,7 @@ func (s *Service) validate(ctx context.Context, q db.Queryer, in PatentInput) (P
 		} else if pt.Name != "" {
 			id, err := s.st.orgByName(ctx, q, pt.Name)
 			if err != nil {
-				return p, nil, err
+				return nil, nil, err
 			}
 			if id != 0 {
 				pt.OrgID = &id
@@ -209,12 +264,12 @@ func (s *Service) validate(ctx context.Context, q db.Queryer, in PatentInput) (P
 		} else {
 			shares += *pt.ShareBP
 		}
-		p.Patentees = append(p.Patentees, pt)
+		out = append(out, pt)
 	}
-	if shares > 10000 || (allShares && len(in.Patentees) > 0 && shares != 10000) {
+	if shares > 10000 || (allShares && len(in) > 0 && shares != 10000) {
 		fe = append(fe, problem.Field("patentees", "shares", "the patentees' shares add up to more than 10000 basis points (or, all given, not to 10000)"))
 	}
-	return p, fe, nil
+	return out, fe, nil
 }
 
 // Register records a patent or, when its application number is held,
@@ -283,8 +338,17 @@ func (s *Service) registerTx(ctx context.Context, tx *sqlx.Tx, a audit.Actor, p 
 			return p, false, err
 		}
 	}
-	return p, created, s.audit.Append(ctx, tx, a, audit.Entry{Action: action, ObjectType: "patent", ObjectID: p.ApplicationNumber,
-		Summary: map[string]any{"title": p.Title, "legal_status": p.LegalStatus, "before": from}})
+	if err := s.audit.Append(ctx, tx, a, audit.Entry{Action: action, ObjectType: "patent", ObjectID: p.ApplicationNumber,
+		Summary: map[string]any{"title": p.Title, "legal_status": p.LegalStatus, "before": from}}); err != nil {
+		return p, false, err
+	}
+	if !created && from != string(p.LegalStatus) {
+		p.ExpiryDate = patent.Expiry(p.Type, p.FilingDate)
+		if err := s.encumbrances().LegalStatusChanged(ctx, tx, a, p, Status(from)); err != nil {
+			return p, false, err
+		}
+	}
+	return p, created, nil
 }
 
 func actorID(a audit.Actor) *int64 {
@@ -333,11 +397,25 @@ func (s *Service) byID(ctx context.Context, id int64) (Patent, error) {
 // complete fills what is not a column: IPC list, expiry, patentees and
 // the pledge shown publicly.
 func (s *Service) complete(ctx context.Context, ps []*Patent) error {
+	if err := s.fill(ctx, s.db, ps); err != nil {
+		return err
+	}
+	for _, p := range ps {
+		var err error
+		if p.Pledge, err = s.PledgeInForce(ctx, p.ID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// fill fills the IPC list, expiry and patentees (not the pledge).
+func (s *Service) fill(ctx context.Context, q db.Queryer, ps []*Patent) error {
 	ids := make([]int64, len(ps))
 	for i, p := range ps {
 		ids[i] = p.ID
 	}
-	holders, err := s.st.patentees(ctx, s.db, ids)
+	holders, err := s.st.patentees(ctx, q, ids)
 	if err != nil {
 		return err
 	}
@@ -347,9 +425,6 @@ func (s *Service) complete(ctx context.Context, ps []*Patent) error {
 		p.Patentees = holders[p.ID]
 		if p.Patentees == nil {
 			p.Patentees = []Patentee{}
-		}
-		if p.Pledge, err = s.PledgeInForce(ctx, p.ID); err != nil {
-			return err
 		}
 	}
 	return nil
@@ -445,8 +520,16 @@ func (s *Service) changeStatusTx(ctx context.Context, tx *sqlx.Tx, a audit.Actor
 	if err := s.st.insertHistory(ctx, tx, p.ID, string(p.LegalStatus), st, reason, evidence, actorID(a), actorName(a), now); err != nil {
 		return err
 	}
-	return s.audit.Append(ctx, tx, a, audit.Entry{Action: action, ObjectType: "patent", ObjectID: p.ApplicationNumber,
-		Summary: map[string]any{"before": p.LegalStatus, "after": st, "reason": reason}})
+	if err := s.audit.Append(ctx, tx, a, audit.Entry{Action: action, ObjectType: "patent", ObjectID: p.ApplicationNumber,
+		Summary: map[string]any{"before": p.LegalStatus, "after": st, "reason": reason}}); err != nil {
+		return err
+	}
+	from := p.LegalStatus
+	p.LegalStatus, p.UpdatedAt = st, now
+	if err := s.fill(ctx, tx, []*Patent{&p}); err != nil {
+		return err
+	}
+	return s.encumbrances().LegalStatusChanged(ctx, tx, a, p, from)
 }
 
 // RequestCorrection is a patentee's request that the IP office set the

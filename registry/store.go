@@ -189,3 +189,24 @@ func (s store) decideCorrection(ctx context.Context, tx *sqlx.Tx, id int64, stat
 	n, _ := res.RowsAffected()
 	return n == 1, nil
 }
+
+// touchPatent writes the patent's row (updated_at), which on PostgreSQL
+// locks it until the transaction ends: changes that check the patent's
+// encumbrances in their transaction are serialised with it.
+func (s store) touchPatent(ctx context.Context, tx *sqlx.Tx, id int64, at time.Time) error {
+	_, err := tx.ExecContext(ctx, s.q(`UPDATE patents SET updated_at = ? WHERE id = ?`), at, id)
+	return err
+}
+
+func (s store) insertTransfer(ctx context.Context, tx *sqlx.Tx, patentID int64, t *Transfer, actorID *int64) error {
+	return tx.GetContext(ctx, &t.ID, s.q(`INSERT INTO patent_transfers (patent_id, from_patentees, to_patentees, effective_date,
+		registration_number, reason, evidence, actor_id, actor, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
+		patentID, t.FromJSON, t.ToJSON, t.EffectiveDate, t.RegistrationNumber, t.Reason, t.Evidence, actorID, t.Actor, t.At)
+}
+
+func (s store) transfers(ctx context.Context, patentID int64, r page.Request) ([]Transfer, error) {
+	var ts []Transfer
+	err := s.db.SelectContext(ctx, &ts, s.q(`SELECT id, from_patentees, to_patentees, effective_date, registration_number, reason,
+		evidence, actor, at FROM patent_transfers WHERE patent_id = ? AND id > ? ORDER BY id LIMIT ?`), patentID, r.After, r.Limit+1)
+	return ts, err
+}
