@@ -1,6 +1,10 @@
 package api
 
-import "net/http"
+import (
+	"net/http"
+
+	"github.com/ipledge/ipledge/pledge"
+)
 
 // routes is the API's route table: method, path, roles, handler.
 func (s *Server) routes() []Route {
@@ -82,5 +86,37 @@ func (s *Server) routes() []Route {
 		{Method: http.MethodGet, Path: "/patents/:number/history", Roles: patentReaders, Handler: s.patentHistory},
 		{Method: http.MethodPost, Path: "/patents/:number/legal-status", Roles: patentAdmins, Handler: s.setLegalStatus},
 		{Method: http.MethodPost, Path: "/patents/:number/corrections", Roles: patentCorrectors, Handler: s.requestCorrection},
+		{Method: http.MethodGet, Path: "/patents/:number/transfers", Roles: patentReaders, Handler: s.patentTransfers},
+		{Method: http.MethodPost, Path: "/patents/:number/transfers", Roles: patentAdmins, Handler: s.recordTransfer},
+
+		{Method: http.MethodGet, Path: "/pledges", Roles: pledgeReaders, Handler: s.listPledges},
+		{Method: http.MethodPost, Path: "/pledges", Roles: pledgors, Handler: s.createPledge},
+		{Method: http.MethodGet, Path: "/pledges/:id", Roles: pledgeReaders, Handler: s.getPledge},
+		{Method: http.MethodPut, Path: "/pledges/:id", Roles: pledgors, Handler: s.updatePledge},
+		{Method: http.MethodPost, Path: "/pledges/:id/file", Roles: pledgors, Handler: s.pledgeAction((*pledge.Service).File)},
+		{Method: http.MethodPost, Path: "/pledges/:id/withdraw", Roles: pledgors, Handler: s.pledgeReasonAction((*pledge.Service).Withdraw)},
+		{Method: http.MethodPost, Path: "/pledges/:id/confirm", Roles: pledgees, Handler: s.pledgeAction((*pledge.Service).Confirm)},
+		{Method: http.MethodPost, Path: "/pledges/:id/decline", Roles: pledgees, Handler: s.pledgeReasonAction((*pledge.Service).Decline)},
+		{Method: http.MethodGet, Path: "/pledges/:id/examination", Roles: pledgeReaders, Handler: s.pledgeExamination},
+		{Method: http.MethodPost, Path: "/pledges/:id/register", Roles: pledgeExaminers, Handler: s.pledgeAction((*pledge.Service).Register)},
+		{Method: http.MethodPost, Path: "/pledges/:id/refuse", Roles: pledgeExaminers, Handler: s.refusePledge},
+		{Method: http.MethodPost, Path: "/pledges/:id/revoke", Roles: pledgeExaminers, Handler: s.pledgeReasonAction((*pledge.Service).Revoke)},
+		{Method: http.MethodGet, Path: "/pledges/:id/history", Roles: pledgeReaders, Handler: s.pledgeHistory},
+		{Method: http.MethodGet, Path: "/pledges/:id/notice", Roles: pledgeReaders, Handler: s.pledgeNotice},
+		{Method: http.MethodPost, Path: "/pledges/:id/assets/:asset/registration", Roles: pledgeExaminers, Handler: s.recordExternalRegistration},
+		{Method: http.MethodGet, Path: "/pledges/:id/attachments", Roles: pledgeReaders, Handler: s.listPledgeAttachments},
+		{Method: http.MethodPost, Path: "/pledges/:id/attachments", Roles: pledgeReaders, Handler: s.uploadPledgeAttachment},
+		{Method: http.MethodGet, Path: "/pledges/:id/attachments/:attachment", Roles: pledgeReaders, Handler: s.downloadPledgeAttachment},
+		{Method: http.MethodGet, Path: "/pledges/:id/consents", Roles: pledgeReaders, Handler: s.listPledgeConsents},
+		{Method: http.MethodPost, Path: "/pledges/:id/consents", Roles: pledgees, Handler: s.recordPledgeConsent},
+		{Method: http.MethodGet, Path: "/pledges/:id/amendments", Roles: pledgeReaders, Handler: s.listPledgeAmendments},
+		{Method: http.MethodPost, Path: "/pledges/:id/amendments", Roles: pledgeParties, Handler: s.fileAmendment},
+		{Method: http.MethodGet, Path: "/pledge-amendments", Roles: pledgeReaders, Handler: s.listAmendments},
+		{Method: http.MethodGet, Path: "/pledge-amendments/:id", Roles: pledgeReaders, Handler: s.getAmendment},
+		{Method: http.MethodPost, Path: "/pledge-amendments/:id/confirm", Roles: pledgeParties, Handler: s.amendmentAction((*pledge.Service).ConfirmAmendment)},
+		{Method: http.MethodPost, Path: "/pledge-amendments/:id/withdraw", Roles: pledgeParties, Handler: s.amendmentAction((*pledge.Service).WithdrawAmendment)},
+		{Method: http.MethodPost, Path: "/pledge-amendments/:id/register", Roles: pledgeExaminers, Handler: s.amendmentAction((*pledge.Service).RegisterAmendment)},
+		{Method: http.MethodPost, Path: "/pledge-amendments/:id/refuse", Roles: pledgeExaminers, Handler: s.refuseAmendment},
+		{Method: http.MethodGet, Path: "/alerts", Roles: pledgeReaders, Handler: s.listAlerts},
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/ipledge/ipledge/platform/metrics"
 	"github.com/ipledge/ipledge/platform/problem"
 	"github.com/ipledge/ipledge/platform/tabular"
+	"github.com/ipledge/ipledge/pledge"
 	"github.com/ipledge/ipledge/registry"
 	"github.com/ipledge/ipledge/settings"
 	"github.com/ipledge/ipledge/whitelist"
@@ -40,6 +41,7 @@ type Deps struct {
 	Notify         *notify.Service
 	Whitelist      *whitelist.Service
 	Registry       *registry.Service
+	Pledges        *pledge.Service
 	// Jobs runs large imports in the background.
 	Jobs *tabular.Jobs
 }
@@ -60,6 +62,7 @@ type Server struct {
 	notify    *notify.Service
 	whitelist *whitelist.Service
 	registry  *registry.Service
+	pledges   *pledge.Service
 	jobs      *tabular.Jobs
 }
 
@@ -73,6 +76,7 @@ func New(d Deps) (*Server, error) {
 		settings: d.Settings, calendar: d.Calendar, notify: d.Notify}
 	s.whitelist = d.Whitelist
 	s.registry = d.Registry
+	s.pledges = d.Pledges
 	s.jobs = d.Jobs
 	if s.metrics == nil {
 		s.metrics = metrics.New()

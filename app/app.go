@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -26,6 +27,7 @@ import (
 	"github.com/ipledge/ipledge/platform/idempotency"
 	"github.com/ipledge/ipledge/platform/metrics"
 	"github.com/ipledge/ipledge/platform/tabular"
+	"github.com/ipledge/ipledge/pledge"
 	"github.com/ipledge/ipledge/registry"
 	"github.com/ipledge/ipledge/settings"
 	"github.com/ipledge/ipledge/web"
@@ -51,6 +53,7 @@ type App struct {
 	Notify      *notify.Service
 	Whitelist   *whitelist.Service
 	Registry    *registry.Service
+	Pledges     *pledge.Service
 	Jobs        *tabular.Jobs
 	API         *api.Server
 	Web         http.Handler
@@ -132,7 +135,7 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, opts Option
 	a.Idempotency = idempotency.NewStore(a.DB, now)
 	// Every domain's settings are registered here, once.
 	a.Settings, err = settings.NewService(a.DB, a.Audit, now,
-		append(settings.SettingDefs(), whitelist.SettingDefs()...)...)
+		slices.Concat(settings.SettingDefs(), whitelist.SettingDefs(), pledge.SettingDefs())...)
 	if err != nil {
 		a.Close()
 		return nil, err
@@ -142,17 +145,19 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, opts Option
 	a.Whitelist = whitelist.NewService(whitelist.Config{DB: a.DB, Audit: a.Audit, Settings: a.Settings, Calendar: a.Calendar,
 		Notify: a.Notify, Cache: a.Cache, Now: now})
 	a.Registry = registry.NewService(registry.Config{DB: a.DB, Audit: a.Audit, Now: now})
+	a.Pledges = pledge.NewService(pledge.Config{DB: a.DB, Audit: a.Audit, Accounts: a.Accounts, Registry: a.Registry,
+		Whitelist: a.Whitelist, Settings: a.Settings, Calendar: a.Calendar, Notify: a.Notify, Now: now})
 	a.Jobs = tabular.NewJobs(tabular.JobsConfig{DB: a.DB, Logger: log, Now: now})
 	a.Metrics = metrics.New()
 	a.API, err = api.New(api.Deps{Log: log, Accounts: a.Accounts, Audit: a.Audit, DB: a.DB, Idempotency: a.Idempotency,
 		TrustedProxies: splitList(cfg.TrustedProxies), MaxUploadBytes: cfg.MaxUploadBytes, Metrics: a.Metrics,
-		Settings: a.Settings, Calendar: a.Calendar, Notify: a.Notify, Whitelist: a.Whitelist, Registry: a.Registry, Jobs: a.Jobs})
+		Settings: a.Settings, Calendar: a.Calendar, Notify: a.Notify, Whitelist: a.Whitelist, Registry: a.Registry, Pledges: a.Pledges, Jobs: a.Jobs})
 	if err != nil {
 		a.Close()
 		return nil, err
 	}
 	a.Web, err = web.New(web.Deps{Log: log, Accounts: a.Accounts, Notify: a.Notify, Whitelist: a.Whitelist,
-		TrustedProxies: splitList(cfg.TrustedProxies)})
+		Pledges: a.Pledges, Registry: a.Registry, TrustedProxies: splitList(cfg.TrustedProxies)})
 	if err != nil {
 		a.Close()
 		return nil, err
@@ -171,6 +176,10 @@ func (a *App) Run(ctx context.Context) {
 		a.Log.Warn("failed import jobs abandoned by a stopped process", "jobs", n)
 	}
 	go a.Revocations.Listen(ctx, a.Accounts.LoadRevocations)
+	go a.every(ctx, time.Hour, "annual fee alerts on pledged patents", func(ctx context.Context) error {
+		_, err := a.Pledges.ScanFeeDue(ctx)
+		return err
+	})
 	go a.every(ctx, 10*time.Minute, "purge idempotency keys", func(ctx context.Context) error {
 		_, err := a.Idempotency.Purge(ctx)
 		return err

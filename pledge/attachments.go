@@ -1,0 +1,135 @@
+package pledge
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/ipledge/ipledge/platform/audit"
+	"github.com/ipledge/ipledge/platform/db"
+	"github.com/ipledge/ipledge/platform/problem"
+)
+
+// MaxAttachmentBytes is the largest attachment: 20 MiB.
+const MaxAttachmentBytes = 20 << 20
+
+// Attachment kinds.
+var attachmentKinds = []string{"contract", "valuation_report", "change_agreement", "other"}
+
+// The content types accepted, by what the content is (sniffed), with the
+// file name extensions that go with each.
+var attachmentTypes = map[string][]string{
+	"application/pdf": {".pdf"},
+	"image/jpeg":      {".jpg", ".jpeg"},
+	"image/png":       {".png"},
+}
+
+// Attachment is a document of a pledge: the pledge contract, a valuation
+// report, evidence. The content is kept with its SHA-256.
+type Attachment struct {
+	ID              int64     `db:"id" json:"id"`
+	PledgeID        int64     `db:"pledge_id" json:"pledge_id"`
+	Kind            string    `db:"kind" json:"kind"`
+	Filename        string    `db:"filename" json:"filename"`
+	ContentType     string    `db:"content_type" json:"content_type"`
+	SizeBytes       int64     `db:"size_bytes" json:"size_bytes"`
+	SHA256          string    `db:"sha256" json:"sha256"`
+	UploadedByOrgID int64     `db:"uploaded_by_org" json:"uploaded_by_org_id"`
+	CreatedAt       time.Time `db:"created_at" json:"created_at"`
+	Content         []byte    `db:"content" json:"-"`
+}
+
+func unsupportedType(format string, args ...any) error {
+	return &problem.Error{Status: http.StatusUnsupportedMediaType, Code: "unsupported_attachment_type",
+		Title: http.StatusText(http.StatusUnsupportedMediaType), Detail: fmt.Sprintf(format, args...)}
+}
+
+// checkAttachment validates an upload: kind, name, size and content type
+// (sniffed from the content: the declared type must agree with it, and
+// so must the file name's extension).
+func checkAttachment(kind, filename, declared string, content []byte) (string, string, error) {
+	var fe []problem.FieldError
+	if !slices.Contains(attachmentKinds, kind) {
+		fe = append(fe, problem.Field("kind", "invalid", "kind is one of "+strings.Join(attachmentKinds, ", ")))
+	}
+	filename = strings.TrimSpace(filepath.Base(strings.ReplaceAll(filename, "\\", "/")))
+	if filename == "" || filename == "." || filename == "/" || len([]rune(filename)) > 200 {
+		fe = append(fe, problem.Field("file", "invalid_name", "the file needs a name of at most 200 characters"))
+	}
+	if len(content) == 0 {
+		fe = append(fe, problem.Field("file", "empty", "the file is empty"))
+	}
+	if len(fe) > 0 {
+		return "", "", problem.Invalid(fe...)
+	}
+	if len(content) > MaxAttachmentBytes {
+		return "", "", problem.TooLarge("an attachment is at most 20 MiB")
+	}
+	sniffed := http.DetectContentType(content)
+	exts, ok := attachmentTypes[sniffed]
+	if !ok {
+		return "", "", unsupportedType("attachments are PDF, JPG or PNG files; this content is %s", sniffed)
+	}
+	if d := strings.TrimSpace(strings.Split(declared, ";")[0]); d != "" && d != "application/octet-stream" && d != sniffed {
+		return "", "", unsupportedType("the file is declared %s but its content is %s", d, sniffed)
+	}
+	if !slices.Contains(exts, strings.ToLower(filepath.Ext(filename))) {
+		return "", "", unsupportedType("a %s file is named %s", sniffed, strings.Join(exts, " or "))
+	}
+	return filename, sniffed, nil
+}
+
+// AddAttachment stores a document of a pledge, uploaded by a party or
+// the IP office.
+func (s *Service) AddAttachment(ctx context.Context, a audit.Actor, id int64, kind, filename, declaredType string, content []byte) (Attachment, error) {
+	filename, ctype, err := checkAttachment(kind, filename, declaredType, content)
+	if err != nil {
+		return Attachment{}, err
+	}
+	sum := sha256.Sum256(content)
+	at := Attachment{PledgeID: id, Kind: kind, Filename: filename, ContentType: ctype, SizeBytes: int64(len(content)),
+		SHA256: hex.EncodeToString(sum[:]), UploadedByOrgID: a.OrgID, CreatedAt: s.nowUTC(), Content: content}
+	err = s.db.InTx(ctx, func(tx *sqlx.Tx) error {
+		p, err := s.load(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if !p.VisibleTo(a.OrgID, isIPOffice(a)) {
+			return problem.NotFound("pledge")
+		}
+		if err := s.st.insertAttachment(ctx, tx, &at, actorID(a)); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, a, p, "attachment", p.State, p.State, map[string]any{"attachment_id": at.ID, "kind": kind,
+			"filename": filename, "sha256": at.SHA256, "size_bytes": at.SizeBytes})
+	})
+	at.Content = nil
+	return at, err
+}
+
+// Attachments lists a pledge's documents (without content).
+func (s *Service) Attachments(ctx context.Context, pledgeID int64) ([]Attachment, error) {
+	as, err := s.st.attachments(ctx, pledgeID)
+	for i := range as {
+		as[i].CreatedAt = as[i].CreatedAt.UTC()
+	}
+	return as, err
+}
+
+// Attachment returns one document with its content.
+func (s *Service) Attachment(ctx context.Context, pledgeID, id int64) (Attachment, error) {
+	at, err := s.st.attachment(ctx, pledgeID, id)
+	if db.IsNoRows(err) {
+		return at, problem.NotFound("attachment")
+	}
+	at.CreatedAt = at.CreatedAt.UTC()
+	return at, err
+}
