@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
+	"maps"
 	"net/http"
 	"strconv"
 	"strings"
@@ -23,7 +24,8 @@ var staticFS embed.FS
 // and is shown inside the "app" layout (signed in) or the "bare" one.
 var pageNames = []string{"login", "home", "todo", "message",
 	"wl_lookup", "wl_changes", "wl_nominate", "wl_nominations", "wl_review", "wl_batches", "wl_batch",
-	"wl_entries", "wl_enterprise", "wl_mine"}
+	"wl_entries", "wl_enterprise", "wl_mine",
+	"pl_patents", "pl_applications", "pl_new", "pl_detail", "pl_pending", "pl_bank", "pl_risks", "pl_review", "pl_amendments"}
 
 // views are the parsed pages and the static files' version stamps.
 type views struct {
@@ -56,8 +58,9 @@ func loadViews() (*views, error) {
 		"stateLabel": stateLabel, "stateClass": stateClass, "actionLabel": actionLabel, "sourceLabel": sourceLabel,
 		"srdiLabel": srdiLabel, "checkLabel": checkLabel, "showDate": showDate, "showTime": showTime,
 		"errFor": errFor, "fieldErr": fieldErr, "formValue": formValue, "historyReason": historyReason}
+	maps.Copy(funcs, pledgeFuncs)
 	for _, name := range pageNames {
-		t, err := template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials.html", "templates/"+name+".html")
+		t, err := template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials.html", "templates/pl_partials.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("web: template %s: %w", name, err)
 		}

@@ -20,6 +20,8 @@ import (
 	"strings"
 
 	"github.com/ipledge/ipledge/account"
+	"github.com/ipledge/ipledge/pledge"
+	"github.com/ipledge/ipledge/registry"
 	"github.com/ipledge/ipledge/whitelist"
 )
 
@@ -37,6 +39,10 @@ type Deps struct {
 	Notify UnreadCounter
 	// Whitelist serves the whitelist pages; nil leaves them "建设中".
 	Whitelist *whitelist.Service
+	// Pledges and Registry serve the pledge pages (and the enterprise's
+	// patents); without both they stay "建设中".
+	Pledges  *pledge.Service
+	Registry *registry.Service
 	// Secure marks the session cookies Secure on every response. Without
 	// it they are Secure when the request came over TLS, directly or (per
 	// X-Forwarded-Proto) through a trusted proxy.
@@ -53,6 +59,8 @@ type Server struct {
 	accounts *account.Service
 	notify   UnreadCounter
 	wl       *whitelist.Service
+	pledges  *pledge.Service
+	registry *registry.Service
 	secure   bool
 	proxies  []netip.Prefix
 	views    *views
@@ -76,7 +84,7 @@ func New(d Deps) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{log: d.Log, accounts: d.Accounts, notify: d.Notify, wl: d.Whitelist, secure: d.Secure, proxies: proxies, views: v,
+	s := &Server{log: d.Log, accounts: d.Accounts, notify: d.Notify, wl: d.Whitelist, pledges: d.Pledges, registry: d.Registry, secure: d.Secure, proxies: proxies, views: v,
 		refresher: newRefresher()}
 	mux := http.NewServeMux()
 	s.routes(mux)
@@ -103,6 +111,10 @@ func (s *Server) routes(mux *http.ServeMux) {
 	if s.wl != nil {
 		maps.Copy(built, s.whitelistPages())
 		s.whitelistRoutes(mux)
+	}
+	if s.pledges != nil && s.registry != nil {
+		maps.Copy(built, s.pledgePages())
+		s.pledgeRoutes(mux)
 	}
 	for path, h := range built {
 		mux.Handle("GET "+path, h)
