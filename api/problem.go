@@ -12,6 +12,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/ipledge/ipledge/platform/date"
+	"github.com/ipledge/ipledge/platform/db"
 	"github.com/ipledge/ipledge/platform/problem"
 )
 
@@ -26,6 +27,11 @@ const maxJSONBody = 1 << 20
 // generic 500: never a stack trace or a SQL message.
 func fail(c *gin.Context, err error) {
 	p, ok := problem.As(err)
+	if !ok && db.IsUnavailable(err) {
+		logger(c).Warn("database unavailable", "err", err)
+		p, ok = &problem.Error{Status: http.StatusServiceUnavailable, Code: "database_unavailable", Title: "Service Unavailable",
+			Detail: "the database is unavailable; retry shortly", Headers: map[string]string{"Retry-After": "1"}}, true
+	}
 	if !ok {
 		logger(c).Error("internal error", "err", err)
 		p = &problem.Error{Status: http.StatusInternalServerError, Code: "internal", Title: "Internal Server Error",

@@ -76,12 +76,12 @@ func TestPatentRegistryPaging(t *testing.T) {
 	apptest.Each(t, func(t *testing.T, env *apptest.Env) {
 		ipo, ent, bank := env.Login(t, "ipoffice"), env.Login(t, "ent-a"), env.Login(t, "bank-a")
 
-		// GET /patents: 5 demo patents.
+		// GET /patents: 7 demo patents.
 		all, _ := pagedIDs(t, env, ipo, v1+"/patents", 500)
-		if len(all) != 5 {
+		if len(all) != 7 {
 			t.Fatalf("%d patents", len(all))
 		}
-		for limit, wantPages := range map[int]int{1: 5, 2: 3, 4: 2, 5: 1, 6: 1} {
+		for limit, wantPages := range map[int]int{1: 7, 2: 4, 4: 2, 6: 2, 7: 1, 8: 1} {
 			ids, pages := pagedIDs(t, env, ipo, v1+"/patents", limit)
 			if fmt.Sprint(ids) != fmt.Sprint(all) || pages != wantPages {
 				t.Errorf("limit %d: %v in %d pages, want %v in %d", limit, ids, pages, all, wantPages)
@@ -101,7 +101,7 @@ func TestPatentRegistryPaging(t *testing.T) {
 		}
 		// An enterprise pages its own.
 		own, pages := pagedIDs(t, env, ent, v1+"/patents", 1)
-		if len(own) != 2 || pages != 2 {
+		if len(own) != 3 || pages != 3 {
 			t.Fatalf("ent-a: %v in %d pages", own, pages)
 		}
 		badPaging(t, env, ipo, v1+"/patents")

@@ -41,7 +41,7 @@ func TestPatentRegistryAPI(t *testing.T) {
 		// Lists: ip_office all, an enterprise its own, a bank 403.
 		all, _ := walk[map[string]any](t, env, ipo, v1+"/patents", "cursor", 2)
 		own, _ := walk[map[string]any](t, env, ent, v1+"/patents", "cursor", 10)
-		if len(all) != 5 || len(own) != 2 {
+		if len(all) != 7 || len(own) != 3 {
 			t.Fatalf("all %d, ent-a %d", len(all), len(own))
 		}
 		env.Do(t, http.MethodGet, v1+"/patents", bank, nil).WantProblem(t, http.StatusForbidden, "forbidden")

@@ -99,7 +99,7 @@ func TestPatentTransferAPI(t *testing.T) {
 		// longer ask for its correction.
 		ownA, _ := walk[map[string]any](t, env, entA, v1+"/patents", "cursor", 10)
 		ownB, _ := walk[map[string]any](t, env, entB, v1+"/patents", "cursor", 10)
-		if len(ownA) != 1 || len(ownB) != 2 {
+		if len(ownA) != 2 || len(ownB) != 2 {
 			t.Fatalf("ent-a holds %d, ent-b %d", len(ownA), len(ownB))
 		}
 		env.Do(t, http.MethodPost, num+"/corrections", entA, map[string]any{"status": "lapsed", "evidence": "x"}).WantProblem(t, http.StatusNotFound, "not_found")

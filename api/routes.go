@@ -3,7 +3,9 @@ package api
 import (
 	"net/http"
 
+	"github.com/ipledge/ipledge/licensing"
 	"github.com/ipledge/ipledge/pledge"
+	"github.com/ipledge/ipledge/subsidy"
 )
 
 // routes is the API's route table: method, path, roles, handler.
@@ -82,7 +84,9 @@ func (s *Server) routes() []Route {
 		{Method: http.MethodGet, Path: "/patents/corrections", Roles: patentAdmins, Handler: s.listCorrections},
 		{Method: http.MethodPost, Path: "/patents/corrections/:id/confirm", Roles: patentAdmins, Handler: s.confirmCorrection},
 		{Method: http.MethodPost, Path: "/patents/corrections/:id/reject", Roles: patentAdmins, Handler: s.rejectCorrection},
+		{Method: http.MethodGet, Path: "/patents/search", Roles: everyone, Handler: s.searchPatents},
 		{Method: http.MethodGet, Path: "/patents/:number", Roles: patentReaders, Handler: s.getPatent},
+		{Method: http.MethodGet, Path: "/patents/:number/licensees", Roles: licenseeFinders, Handler: s.patentLicensees},
 		{Method: http.MethodGet, Path: "/patents/:number/history", Roles: patentReaders, Handler: s.patentHistory},
 		{Method: http.MethodPost, Path: "/patents/:number/legal-status", Roles: patentAdmins, Handler: s.setLegalStatus},
 		{Method: http.MethodPost, Path: "/patents/:number/corrections", Roles: patentCorrectors, Handler: s.requestCorrection},
@@ -95,7 +99,7 @@ func (s *Server) routes() []Route {
 		{Method: http.MethodPut, Path: "/pledges/:id", Roles: pledgors, Handler: s.updatePledge},
 		{Method: http.MethodPost, Path: "/pledges/:id/file", Roles: pledgors, Handler: s.pledgeAction((*pledge.Service).File)},
 		{Method: http.MethodPost, Path: "/pledges/:id/withdraw", Roles: pledgors, Handler: s.pledgeReasonAction((*pledge.Service).Withdraw)},
-		{Method: http.MethodPost, Path: "/pledges/:id/confirm", Roles: pledgees, Handler: s.pledgeAction((*pledge.Service).Confirm)},
+		{Method: http.MethodPost, Path: "/pledges/:id/confirm", Roles: pledgees, Handler: s.confirmPledge},
 		{Method: http.MethodPost, Path: "/pledges/:id/decline", Roles: pledgees, Handler: s.pledgeReasonAction((*pledge.Service).Decline)},
 		{Method: http.MethodGet, Path: "/pledges/:id/examination", Roles: pledgeReaders, Handler: s.pledgeExamination},
 		{Method: http.MethodPost, Path: "/pledges/:id/register", Roles: pledgeExaminers, Handler: s.pledgeAction((*pledge.Service).Register)},
@@ -118,5 +122,79 @@ func (s *Server) routes() []Route {
 		{Method: http.MethodPost, Path: "/pledge-amendments/:id/register", Roles: pledgeExaminers, Handler: s.amendmentAction((*pledge.Service).RegisterAmendment)},
 		{Method: http.MethodPost, Path: "/pledge-amendments/:id/refuse", Roles: pledgeExaminers, Handler: s.refuseAmendment},
 		{Method: http.MethodGet, Path: "/alerts", Roles: pledgeReaders, Handler: s.listAlerts},
+
+		{Method: http.MethodGet, Path: "/licensing/listings", Roles: ttos, Handler: s.listListings},
+		{Method: http.MethodPost, Path: "/licensing/listings", Roles: ttos, Handler: s.createListing},
+		{Method: http.MethodPost, Path: "/licensing/listings/import", Roles: ttos, Handler: s.importListings},
+		{Method: http.MethodGet, Path: "/licensing/listings/:id", Roles: everyone, Handler: s.getListing},
+		{Method: http.MethodPost, Path: "/licensing/listings/:id/assessment", Roles: ttos, Handler: s.assessListing},
+		{Method: http.MethodPost, Path: "/licensing/listings/:id/events", Roles: ttos, Handler: s.recordListingEvent},
+		{Method: http.MethodPost, Path: "/licensing/listings/:id/feedback", Roles: licensees, Handler: s.listingFeedback},
+		{Method: http.MethodGet, Path: "/licensing/patents/:number", Roles: everyone, Handler: s.listingOfPatent},
+		{Method: http.MethodGet, Path: "/licensing/abandonment-report", Roles: ttos, Handler: s.abandonmentReport},
+		{Method: http.MethodGet, Path: "/licensing/open-licences", Roles: everyone, Handler: s.listOpenLicences},
+		{Method: http.MethodPost, Path: "/licensing/open-licences", Roles: ttos, Handler: s.declareOpenLicence},
+		{Method: http.MethodGet, Path: "/licensing/open-licences/:id", Roles: everyone, Handler: s.getOpenLicence},
+		{Method: http.MethodPost, Path: "/licensing/open-licences/:id/withdraw", Roles: ttos, Handler: s.withdrawOpenLicence},
+		{Method: http.MethodPost, Path: "/licensing/open-licences/:id/accept", Roles: licensees, Handler: s.acceptOpenLicence},
+		{Method: http.MethodGet, Path: "/licensing/licences/:id", Roles: licensingParties, Handler: s.getLicence},
+		{Method: http.MethodPost, Path: "/licensing/licences/:id/payments/:payment/confirm", Roles: ttos, Handler: s.confirmLicencePayment},
+		{Method: http.MethodGet, Path: "/licensing/intents", Roles: licensingParties, Handler: s.listIntents},
+		{Method: http.MethodPost, Path: "/licensing/intents", Roles: licensees, Handler: s.createIntent},
+		{Method: http.MethodGet, Path: "/licensing/intents/:id", Roles: licensingParties, Handler: s.getIntent},
+		{Method: http.MethodPost, Path: "/licensing/intents/:id/reply", Roles: licensingParties, Handler: intentAction(s, (*licensing.Service).Reply)},
+		{Method: http.MethodPost, Path: "/licensing/intents/:id/licensed", Roles: ttos, Handler: intentAction(s, (*licensing.Service).MarkLicensed)},
+		{Method: http.MethodPost, Path: "/licensing/intents/:id/decline", Roles: ttos, Handler: intentAction(s, (*licensing.Service).Decline)},
+		{Method: http.MethodPost, Path: "/licensing/intents/:id/withdraw", Roles: licensees, Handler: intentAction(s, (*licensing.Service).Withdraw)},
+
+		{Method: http.MethodGet, Path: "/subsidy-lpr", Roles: everyone, Handler: s.listSubsidyLPR},
+		{Method: http.MethodGet, Path: "/subsidy-policies", Roles: everyone, Handler: s.listSubsidyPolicies},
+		{Method: http.MethodPost, Path: "/subsidy-policies", Roles: subsidyOffice, Handler: s.proposeSubsidyPolicy},
+		{Method: http.MethodGet, Path: "/subsidy-policies/:id", Roles: everyone, Handler: s.getSubsidyPolicy},
+		{Method: http.MethodPut, Path: "/subsidy-policies/:id", Roles: subsidyOffice, Handler: s.changeSubsidyPolicy},
+		{Method: http.MethodGet, Path: "/subsidy-policies/:id/allocation", Roles: subsidyOffice, Handler: s.subsidyAllocation},
+		{Method: http.MethodPost, Path: "/subsidy-policies/:id/close", Roles: subsidyOffice, Handler: s.closeSubsidyRound},
+		{Method: http.MethodGet, Path: "/subsidy-policies/:id/notice", Roles: everyone, Handler: s.subsidyNotice},
+		{Method: http.MethodGet, Path: "/subsidy-policies/:id/notice/export", Roles: everyone, Handler: s.exportSubsidyNotice},
+		{Method: http.MethodGet, Path: "/subsidy-approvals", Roles: subsidyOffice, Handler: s.listSubsidyApprovals},
+		{Method: http.MethodPost, Path: "/subsidy-approvals/:id/approve", Roles: subsidyOffice, Handler: s.approveSubsidyApproval},
+		{Method: http.MethodPost, Path: "/subsidy-approvals/:id/reject", Roles: subsidyOffice, Handler: s.rejectSubsidyApproval},
+		{Method: http.MethodGet, Path: "/subsidy-applications", Roles: subsidyReaders, Handler: s.listSubsidyApplications},
+		{Method: http.MethodPost, Path: "/subsidy-applications", Roles: subsidyApplicants, Handler: s.applyForSubsidy},
+		{Method: http.MethodGet, Path: "/subsidy-applications/:id", Roles: subsidyReaders, Handler: s.getSubsidyApplication},
+		{Method: http.MethodPost, Path: "/subsidy-applications/:id/approve", Roles: subsidyOffice, Handler: s.reviewSubsidyApplication(subsidy.StateApproved)},
+		{Method: http.MethodPost, Path: "/subsidy-applications/:id/reject", Roles: subsidyOffice, Handler: s.reviewSubsidyApplication(subsidy.StateRejected)},
+		{Method: http.MethodPost, Path: "/subsidy-applications/:id/return", Roles: subsidyOffice, Handler: s.reviewSubsidyApplication(subsidy.StateReturned)},
+		{Method: http.MethodPost, Path: "/subsidy-applications/:id/resubmit", Roles: subsidyApplicants, Handler: s.resubmitSubsidyApplication},
+		{Method: http.MethodGet, Path: "/subsidy-applications/:id/objections", Roles: subsidyReaders, Handler: s.listSubsidyObjections},
+		{Method: http.MethodPost, Path: "/subsidy-applications/:id/objections", Roles: subsidyOffice, Handler: s.recordSubsidyObjection},
+		{Method: http.MethodPost, Path: "/subsidy-objections/:id/resolve", Roles: subsidyOffice, Handler: s.resolveSubsidyObjection},
+		{Method: http.MethodPost, Path: "/subsidy-applications/:id/payment", Roles: subsidyOffice, Handler: s.proposeSubsidyPayment},
+		{Method: http.MethodPost, Path: "/subsidy-applications/:id/clawback", Roles: subsidyOffice, Handler: s.clawbackSubsidy},
+		{Method: http.MethodGet, Path: "/subsidy-applications/:id/attachments", Roles: subsidyParties, Handler: s.listSubsidyAttachments},
+		{Method: http.MethodPost, Path: "/subsidy-applications/:id/attachments", Roles: subsidyParties, Handler: s.uploadSubsidyAttachment},
+		{Method: http.MethodGet, Path: "/subsidy-applications/:id/attachments/:attachment", Roles: subsidyParties, Handler: s.downloadSubsidyAttachment},
+		{Method: http.MethodGet, Path: "/subsidy-reports", Roles: subsidyOffice, Handler: s.subsidyReport},
+
+		{Method: http.MethodGet, Path: "/loans", Roles: loanReaders, Handler: s.listLoans},
+		{Method: http.MethodPost, Path: "/loans", Roles: lenders, Handler: s.createLoan},
+		{Method: http.MethodGet, Path: "/loans/:id", Roles: loanReaders, Handler: s.getLoan},
+		{Method: http.MethodGet, Path: "/loans/:id/schedule", Roles: loanReaders, Handler: s.loanSchedule},
+		{Method: http.MethodGet, Path: "/loans/:id/payments", Roles: loanReaders, Handler: s.listLoanPayments},
+		{Method: http.MethodPost, Path: "/loans/:id/payments", Roles: lenders, Handler: s.recordLoanPayment},
+		{Method: http.MethodPost, Path: "/loans/:id/default", Roles: lenders, Handler: s.defaultLoan},
+		{Method: http.MethodGet, Path: "/loans/:id/history", Roles: loanReaders, Handler: s.loanHistory},
+
+		{Method: http.MethodPost, Path: "/needs", Roles: needPosters, Handler: s.postNeed},
+		{Method: http.MethodGet, Path: "/needs", Roles: needPosters, Handler: s.listNeeds},
+		{Method: http.MethodGet, Path: "/needs/:id/matches", Roles: needPosters, Handler: s.needMatches},
+
+		{Method: http.MethodPost, Path: "/valuations", Roles: valuers, Handler: s.createValuation},
+		{Method: http.MethodGet, Path: "/valuations", Roles: valuers, Handler: s.listValuations},
+		{Method: http.MethodGet, Path: "/valuations/:id", Roles: valuers, Handler: s.getValuation},
+
+		{Method: http.MethodGet, Path: "/dashboard", Roles: dashboardViewers, Handler: s.getDashboard},
+		{Method: http.MethodGet, Path: "/dashboard/export.xlsx", Roles: dashboardViewers, Handler: s.exportDashboard},
+		{Method: http.MethodPut, Path: "/dashboard/targets/:key", Roles: targetEditors, Handler: s.putDashboardTarget},
 	}
 }

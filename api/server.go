@@ -12,6 +12,9 @@ import (
 
 	"github.com/ipledge/ipledge/account"
 	"github.com/ipledge/ipledge/calendar"
+	"github.com/ipledge/ipledge/dashboard"
+	"github.com/ipledge/ipledge/licensing"
+	"github.com/ipledge/ipledge/loan"
 	"github.com/ipledge/ipledge/notify"
 	"github.com/ipledge/ipledge/platform/audit"
 	"github.com/ipledge/ipledge/platform/db"
@@ -22,6 +25,8 @@ import (
 	"github.com/ipledge/ipledge/pledge"
 	"github.com/ipledge/ipledge/registry"
 	"github.com/ipledge/ipledge/settings"
+	"github.com/ipledge/ipledge/subsidy"
+	"github.com/ipledge/ipledge/valuation"
 	"github.com/ipledge/ipledge/whitelist"
 )
 
@@ -42,28 +47,41 @@ type Deps struct {
 	Whitelist      *whitelist.Service
 	Registry       *registry.Service
 	Pledges        *pledge.Service
+	Licensing      *licensing.Service
+	Search         *licensing.Search // full-text search and matchmaking
+	Loans          *loan.Service
+	Valuations     *valuation.Service
+	Subsidies      *subsidy.Service
+	// Dashboard computes the IP office's dashboard and keeps its targets.
+	Dashboard *dashboard.Service
 	// Jobs runs large imports in the background.
 	Jobs *tabular.Jobs
 }
 
 // Server is the HTTP API.
 type Server struct {
-	log       *slog.Logger
-	accounts  *account.Service
-	audit     *audit.Log
-	db        *db.DB
-	idem      *idempotency.Store
-	maxUpload int64
-	metrics   *metrics.Metrics
-	engine    *gin.Engine
-	openapi   []byte // the OpenAPI document as JSON
-	settings  *settings.Service
-	calendar  *calendar.Service
-	notify    *notify.Service
-	whitelist *whitelist.Service
-	registry  *registry.Service
-	pledges   *pledge.Service
-	jobs      *tabular.Jobs
+	log        *slog.Logger
+	accounts   *account.Service
+	audit      *audit.Log
+	db         *db.DB
+	idem       *idempotency.Store
+	maxUpload  int64
+	metrics    *metrics.Metrics
+	engine     *gin.Engine
+	openapi    []byte // the OpenAPI document as JSON
+	settings   *settings.Service
+	calendar   *calendar.Service
+	notify     *notify.Service
+	whitelist  *whitelist.Service
+	registry   *registry.Service
+	pledges    *pledge.Service
+	licensing  *licensing.Service
+	search     *licensing.Search
+	loans      *loan.Service
+	valuations *valuation.Service
+	subsidies  *subsidy.Service
+	jobs       *tabular.Jobs
+	dashboard  *dashboard.Service
 }
 
 // New builds the router.
@@ -77,7 +95,13 @@ func New(d Deps) (*Server, error) {
 	s.whitelist = d.Whitelist
 	s.registry = d.Registry
 	s.pledges = d.Pledges
+	s.licensing = d.Licensing
+	s.search = d.Search
+	s.loans = d.Loans
+	s.valuations = d.Valuations
+	s.subsidies = d.Subsidies
 	s.jobs = d.Jobs
+	s.dashboard = d.Dashboard
 	if s.metrics == nil {
 		s.metrics = metrics.New()
 	}

@@ -18,6 +18,9 @@ import (
 	"github.com/ipledge/ipledge/account"
 	"github.com/ipledge/ipledge/api"
 	"github.com/ipledge/ipledge/calendar"
+	"github.com/ipledge/ipledge/dashboard"
+	"github.com/ipledge/ipledge/licensing"
+	"github.com/ipledge/ipledge/loan"
 	"github.com/ipledge/ipledge/notify"
 	"github.com/ipledge/ipledge/platform/audit"
 	"github.com/ipledge/ipledge/platform/auth"
@@ -30,6 +33,8 @@ import (
 	"github.com/ipledge/ipledge/pledge"
 	"github.com/ipledge/ipledge/registry"
 	"github.com/ipledge/ipledge/settings"
+	"github.com/ipledge/ipledge/subsidy"
+	"github.com/ipledge/ipledge/valuation"
 	"github.com/ipledge/ipledge/web"
 	"github.com/ipledge/ipledge/whitelist"
 )
@@ -54,6 +59,12 @@ type App struct {
 	Whitelist   *whitelist.Service
 	Registry    *registry.Service
 	Pledges     *pledge.Service
+	Licensing   *licensing.Service
+	Search      *licensing.Search
+	Loans       *loan.Service
+	Valuations  *valuation.Service
+	Subsidies   *subsidy.Service
+	Dashboard   *dashboard.Service
 	Jobs        *tabular.Jobs
 	API         *api.Server
 	Web         http.Handler
@@ -135,7 +146,7 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, opts Option
 	a.Idempotency = idempotency.NewStore(a.DB, now)
 	// Every domain's settings are registered here, once.
 	a.Settings, err = settings.NewService(a.DB, a.Audit, now,
-		slices.Concat(settings.SettingDefs(), whitelist.SettingDefs(), pledge.SettingDefs())...)
+		slices.Concat(settings.SettingDefs(), whitelist.SettingDefs(), pledge.SettingDefs(), loan.SettingDefs(), valuation.SettingDefs(), licensing.SettingDefs(), licensing.SearchSettingDefs())...)
 	if err != nil {
 		a.Close()
 		return nil, err
@@ -145,19 +156,36 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, opts Option
 	a.Whitelist = whitelist.NewService(whitelist.Config{DB: a.DB, Audit: a.Audit, Settings: a.Settings, Calendar: a.Calendar,
 		Notify: a.Notify, Cache: a.Cache, Now: now})
 	a.Registry = registry.NewService(registry.Config{DB: a.DB, Audit: a.Audit, Now: now})
-	a.Pledges = pledge.NewService(pledge.Config{DB: a.DB, Audit: a.Audit, Accounts: a.Accounts, Registry: a.Registry,
+	// Search indexes every registered, updated or imported patent in the
+	// registry's transaction; an empty index (a database from before
+	// search) is built now.
+	a.Search = licensing.NewSearch(licensing.SearchConfig{DB: a.DB, Audit: a.Audit, Settings: a.Settings, Whitelist: a.Whitelist, Log: log, Now: now})
+	a.Registry.SetIndexer(a.Search.Index)
+	if err := a.Search.EnsureIndexed(ctx); err != nil {
+		a.Close()
+		return nil, fmt.Errorf("search index: %w", err)
+	}
+	a.Valuations = valuation.NewService(valuation.Config{DB: a.DB, Audit: a.Audit, Registry: a.Registry, Settings: a.Settings, Accounts: a.Accounts, Now: now})
+	a.Pledges = pledge.NewService(pledge.Config{DB: a.DB, Audit: a.Audit, Accounts: a.Accounts, Registry: a.Registry, Valuations: a.Valuations,
 		Whitelist: a.Whitelist, Settings: a.Settings, Calendar: a.Calendar, Notify: a.Notify, Now: now})
+	a.Loans = loan.NewService(loan.Config{DB: a.DB, Audit: a.Audit, Accounts: a.Accounts, Pledges: a.Pledges,
+		Whitelist: a.Whitelist, Settings: a.Settings, Now: now})
+	a.Subsidies = subsidy.NewService(subsidy.Config{DB: a.DB, Audit: a.Audit, Accounts: a.Accounts, Loans: a.Loans,
+		Pledges: a.Pledges, Whitelist: a.Whitelist, Calendar: a.Calendar, Notify: a.Notify, Now: now})
+	a.Dashboard = dashboard.NewService(a.DB, a.Audit, now)
+	a.Licensing = licensing.NewService(licensing.Config{DB: a.DB, Audit: a.Audit, Accounts: a.Accounts, Registry: a.Registry,
+		Pledges: a.Pledges, Settings: a.Settings, Notify: a.Notify, Now: now})
 	a.Jobs = tabular.NewJobs(tabular.JobsConfig{DB: a.DB, Logger: log, Now: now})
 	a.Metrics = metrics.New()
 	a.API, err = api.New(api.Deps{Log: log, Accounts: a.Accounts, Audit: a.Audit, DB: a.DB, Idempotency: a.Idempotency,
 		TrustedProxies: splitList(cfg.TrustedProxies), MaxUploadBytes: cfg.MaxUploadBytes, Metrics: a.Metrics,
-		Settings: a.Settings, Calendar: a.Calendar, Notify: a.Notify, Whitelist: a.Whitelist, Registry: a.Registry, Pledges: a.Pledges, Jobs: a.Jobs})
+		Settings: a.Settings, Calendar: a.Calendar, Notify: a.Notify, Whitelist: a.Whitelist, Registry: a.Registry, Pledges: a.Pledges, Licensing: a.Licensing, Search: a.Search, Loans: a.Loans, Valuations: a.Valuations, Subsidies: a.Subsidies, Dashboard: a.Dashboard, Jobs: a.Jobs})
 	if err != nil {
 		a.Close()
 		return nil, err
 	}
 	a.Web, err = web.New(web.Deps{Log: log, Accounts: a.Accounts, Notify: a.Notify, Whitelist: a.Whitelist,
-		Pledges: a.Pledges, Registry: a.Registry, TrustedProxies: splitList(cfg.TrustedProxies)})
+		Pledges: a.Pledges, Registry: a.Registry, Valuations: a.Valuations, Dashboard: a.Dashboard, Licensing: a.Licensing, Search: a.Search, Loans: a.Loans, Subsidies: a.Subsidies, TrustedProxies: splitList(cfg.TrustedProxies)})
 	if err != nil {
 		a.Close()
 		return nil, err
@@ -178,6 +206,14 @@ func (a *App) Run(ctx context.Context) {
 	go a.Revocations.Listen(ctx, a.Accounts.LoadRevocations)
 	go a.every(ctx, time.Hour, "annual fee alerts on pledged patents", func(ctx context.Context) error {
 		_, err := a.Pledges.ScanFeeDue(ctx)
+		return err
+	})
+	go a.every(ctx, time.Hour, "loan overdue scan", func(ctx context.Context) error {
+		_, err := a.Loans.ScanOverdue(ctx)
+		return err
+	})
+	go a.every(ctx, 24*time.Hour, "licensing dormancy refresh", func(ctx context.Context) error {
+		_, err := a.Licensing.RefreshAll(ctx)
 		return err
 	})
 	go a.every(ctx, 10*time.Minute, "purge idempotency keys", func(ctx context.Context) error {

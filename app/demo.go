@@ -87,5 +87,14 @@ func (a *App) SeedDemo(ctx context.Context) (seeded bool, err error) {
 	if err := a.seedRegistry(ctx, sys); err != nil {
 		return false, err
 	}
+	if err := a.seedPledgeLoan(ctx); err != nil {
+		return false, err
+	}
+	if err := a.seedSubsidies(ctx); err != nil {
+		return false, err
+	}
+	if err := a.seedLicensing(ctx); err != nil {
+		return false, err
+	}
 	return true, a.Accounts.SetMeta(ctx, demoSeededKey, a.Now().UTC().Format("2006-01-02T15:04:05Z"))
 }

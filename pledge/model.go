@@ -122,11 +122,14 @@ type Pledge struct {
 	RefusalGrounds []string   `db:"-" json:"refusal_grounds"`
 	// Impaired: a pledged patent's legal status changed for the worse
 	// while the pledge was in force.
-	Impaired       bool      `db:"impaired" json:"collateral_impaired"`
-	ImpairedReason string    `db:"impaired_reason" json:"impaired_reason"`
-	Assets         []Asset   `db:"-" json:"assets"`
-	CreatedAt      time.Time `db:"created_at" json:"created_at"`
-	UpdatedAt      time.Time `db:"updated_at" json:"updated_at"`
+	Impaired       bool    `db:"impaired" json:"collateral_impaired"`
+	ImpairedReason string  `db:"impaired_reason" json:"impaired_reason"`
+	Assets         []Asset `db:"-" json:"assets"`
+	// Valuation is the attached valuation's outcome against the secured
+	// amount (nil: none attached).
+	Valuation *ValuationSummary `db:"-" json:"valuation"`
+	CreatedAt time.Time         `db:"created_at" json:"created_at"`
+	UpdatedAt time.Time         `db:"updated_at" json:"updated_at"`
 }
 
 // VisibleTo reports whether an organisation may see the pledge: its
@@ -165,4 +168,13 @@ type Alert struct {
 	DueOn        date.Date `db:"due_on" json:"due_on"`
 	Detail       string    `db:"detail" json:"detail"`
 	At           time.Time `db:"at" json:"at"`
+}
+
+// ValuationSummary is what the pledge shows of its valuation: the value,
+// the recommended loan, and a flag when the secured amount exceeds it.
+type ValuationSummary struct {
+	ID                         int64 `json:"id"`
+	TotalValueFen              int64 `json:"total_value_fen"`
+	RecommendedLoanFen         int64 `json:"recommended_loan_fen"`
+	SecuredAboveRecommendation bool  `json:"secured_above_recommendation"`
 }

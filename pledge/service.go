@@ -18,6 +18,7 @@ import (
 	"github.com/ipledge/ipledge/platform/problem"
 	"github.com/ipledge/ipledge/registry"
 	"github.com/ipledge/ipledge/settings"
+	"github.com/ipledge/ipledge/valuation"
 	"github.com/ipledge/ipledge/whitelist"
 )
 
@@ -48,7 +49,10 @@ type Service struct {
 	settings  *settings.Service
 	calendar  *calendar.Service
 	notify    *notify.Service
-	now       func() time.Time
+	// valuations, when set, lets the pledgee attach a valuation on
+	// confirming and shows it on the pledge.
+	valuations *valuation.Service
+	now        func() time.Time
 }
 
 // Config wires a Service.
@@ -61,7 +65,9 @@ type Config struct {
 	Settings  *settings.Service
 	Calendar  *calendar.Service
 	Notify    *notify.Service
-	Now       func() time.Time
+	// Valuations is optional.
+	Valuations *valuation.Service
+	Now        func() time.Time
 }
 
 // NewService returns the pledge service and registers it with the
@@ -72,7 +78,7 @@ func NewService(c Config) *Service {
 		c.Now = time.Now
 	}
 	s := &Service{db: c.DB, st: store{c.DB}, audit: c.Audit, accounts: c.Accounts, registry: c.Registry,
-		whitelist: c.Whitelist, settings: c.Settings, calendar: c.Calendar, notify: c.Notify, now: c.Now}
+		whitelist: c.Whitelist, settings: c.Settings, calendar: c.Calendar, notify: c.Notify, valuations: c.Valuations, now: c.Now}
 	c.Registry.SetEncumbrances(encumbrances{s})
 	return s
 }
@@ -126,6 +132,14 @@ func (s *Service) complete(ctx context.Context, q db.Queryer, ps []*Pledge) erro
 		p.RefusalGrounds = splitGrounds(p.CitedGrounds)
 		p.Overdue = p.State == StateSubmitted && !p.Deadline.IsZero() && today.After(p.Deadline)
 		p.CreatedAt, p.UpdatedAt = p.CreatedAt.UTC(), p.UpdatedAt.UTC()
+		if p.ValuationID != nil && s.valuations != nil {
+			v, err := s.valuations.Get(ctx, *p.ValuationID)
+			if err != nil {
+				return err
+			}
+			p.Valuation = &ValuationSummary{ID: v.ID, TotalValueFen: v.TotalValueFen, RecommendedLoanFen: v.RecommendedLoanFen,
+				SecuredAboveRecommendation: p.SecuredAmountFen > v.RecommendedLoanFen}
+		}
 	}
 	return nil
 }
@@ -206,4 +220,10 @@ func actorName(a audit.Actor) string {
 		return a.Username
 	}
 	return "system"
+}
+
+// ValuationVisibleTo tells whether an organisation is a party to a pledge
+// a valuation is attached to (and may therefore read it).
+func (s *Service) ValuationVisibleTo(ctx context.Context, valuationID, orgID int64) (bool, error) {
+	return s.st.valuationParty(ctx, valuationID, orgID)
 }

@@ -392,3 +392,17 @@ func (s store) attachment(ctx context.Context, pledgeID, id int64) (Attachment, 
 		pledgeID, id)
 	return a, err
 }
+
+func (s store) setValuation(ctx context.Context, tx *sqlx.Tx, id, valuationID int64) error {
+	_, err := tx.ExecContext(ctx, s.q(`UPDATE pledges SET valuation_id = ? WHERE id = ?`), valuationID, id)
+	return err
+}
+
+// valuationParty tells whether an organisation is a party to a pledge
+// the valuation is attached to.
+func (s store) valuationParty(ctx context.Context, valuationID, orgID int64) (bool, error) {
+	var n int
+	err := s.db.GetContext(ctx, &n, s.q(`SELECT count(*) FROM pledges WHERE valuation_id = ?
+		AND (pledgor_org_id = ? OR pledgee_org_id = ?)`), valuationID, orgID, orgID)
+	return n > 0, err
+}

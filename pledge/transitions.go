@@ -2,6 +2,8 @@ package pledge
 
 import (
 	"context"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/jmoiron/sqlx"
@@ -94,7 +96,22 @@ func (s *Service) File(ctx context.Context, a audit.Actor, id int64) (Pledge, er
 // Confirm is the pledgee's joint application: the request is complete
 // and goes to the IP office, whose examination deadline starts today.
 func (s *Service) Confirm(ctx context.Context, a audit.Actor, id int64) (Pledge, error) {
+	return s.ConfirmWithValuation(ctx, a, id, nil)
+}
+
+// ConfirmWithValuation confirms and attaches a platform valuation: one
+// made by the pledgee or the pledgor, covering exactly the pledge's
+// patents.
+func (s *Service) ConfirmWithValuation(ctx context.Context, a audit.Actor, id int64, valuationID *int64) (Pledge, error) {
 	return s.act(ctx, a, id, partyPledgee, func(tx *sqlx.Tx, p Pledge) error {
+		if valuationID != nil {
+			if err := s.checkValuation(ctx, p, *valuationID); err != nil {
+				return err
+			}
+			if err := s.st.setValuation(ctx, tx, p.ID, *valuationID); err != nil {
+				return err
+			}
+		}
 		today := s.today()
 		n, err := s.settings.Int(ctx, KeyExaminationWorkingDays, 0, today)
 		if err != nil {
@@ -183,3 +200,33 @@ func requireReason(reason string) error {
 }
 
 var _ = db.IsNoRows
+
+func (s *Service) checkValuation(ctx context.Context, p Pledge, id int64) error {
+	bad := func(code, msg string) error { return problem.Invalid(problem.Field("valuation_id", code, msg)) }
+	if s.valuations == nil {
+		return bad("unknown_valuation", "valuations are not available")
+	}
+	v, err := s.valuations.Get(ctx, id)
+	if problem.HasCode(err, "not_found") {
+		return bad("unknown_valuation", "no valuation "+strconv.FormatInt(id, 10))
+	}
+	if err != nil {
+		return err
+	}
+	if v.CreatedByOrgID != p.PledgeeOrgID && v.CreatedByOrgID != p.PledgorOrgID {
+		return bad("unknown_valuation", "no valuation "+strconv.FormatInt(id, 10))
+	}
+	var want []string
+	for _, as := range p.Assets {
+		if as.Kind == AssetPatent {
+			want = append(want, as.Number)
+		}
+	}
+	got := v.PatentNumbers()
+	slices.Sort(want)
+	slices.Sort(got)
+	if !slices.Equal(want, got) {
+		return bad("valuation_mismatch", "the valuation covers "+strings.Join(got, ", ")+", the pledge "+strings.Join(want, ", "))
+	}
+	return nil
+}

@@ -57,7 +57,22 @@ type Service struct {
 	st    store
 	audit *audit.Log
 	enc   atomic.Pointer[encumbrances]
+	idx   atomic.Pointer[Indexer]
 	now   func() time.Time
+}
+
+// Indexer keeps a derived index of patents (full-text search) in step
+// with the registry: it runs in the transaction of every registration,
+// update and import of a patent, after the record is written.
+type Indexer func(ctx context.Context, tx *sqlx.Tx, p Patent) error
+
+// SetIndexer installs the search index's hook (nil removes it).
+func (s *Service) SetIndexer(fn Indexer) {
+	if fn == nil {
+		s.idx.Store(nil)
+		return
+	}
+	s.idx.Store(&fn)
 }
 
 // Config wires a Service.
@@ -328,6 +343,11 @@ func (s *Service) registerTx(ctx context.Context, tx *sqlx.Tx, a audit.Actor, p 
 	}
 	if err := s.st.replacePatentees(ctx, tx, p.ID, p.Patentees); err != nil {
 		return p, false, err
+	}
+	if fn := s.idx.Load(); fn != nil {
+		if err := (*fn)(ctx, tx, p); err != nil {
+			return p, false, fmt.Errorf("index patent: %w", err)
+		}
 	}
 	if from != string(p.LegalStatus) {
 		reason := "registered"

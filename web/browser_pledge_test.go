@@ -92,8 +92,8 @@ func TestBrowserPledgeFlow(t *testing.T) {
 	if got := text("#pledge-state"); !strings.Contains(got, "待银行确认") {
 		t.Fatalf("after filing the state reads:\n%s", got)
 	}
-	ps := pledgesOf(t, env, "ent-a")
-	if len(ps) != 1 || ps[0].SecuredAmountFen != 250_000_000 || !ps[0].LicensingAllowed {
+	ps := pledgesOf(t, env, "ent-a") // newest first, then the demo pledge
+	if len(ps) != 2 || ps[0].SecuredAmountFen != 250_000_000 || !ps[0].LicensingAllowed {
 		t.Fatalf("stored %+v", ps)
 	}
 	id := ps[0].ID

@@ -1,8 +1,12 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/ipledge/ipledge/platform/page"
 	"github.com/ipledge/ipledge/pledge"
@@ -16,6 +20,27 @@ type pendingView struct {
 	More  bool
 	Err   *formError
 	Lost  *formError // a refusal whose form is no longer on the page
+	// Valuations are the bank's valuations of exactly each pledge's
+	// patents, which it may attach on confirming (by pledge).
+	Valuations map[int64][]vaOption
+	CanValue   bool // the valuation pages are served
+}
+
+// pledgePatents are the application numbers a pledge covers.
+func pledgePatents(p pledge.Pledge) []string {
+	var out []string
+	for _, a := range p.Assets {
+		if a.Kind == pledge.AssetPatent {
+			out = append(out, a.Number)
+		}
+	}
+	return out
+}
+
+// valuationLink is the valuation form for a pledge's patents.
+func valuationLink(p pledge.Pledge) string {
+	q := url.Values{"patent": pledgePatents(p)}
+	return pathVANew + "?" + q.Encode()
 }
 
 func (s *Server) plPending(w http.ResponseWriter, r *http.Request, sess *session) {
@@ -30,9 +55,18 @@ func (s *Server) renderPending(w http.ResponseWriter, r *http.Request, sess *ses
 		return
 	}
 	v := pendingView{More: pg.NextCursor != "", Err: fe}
+	patents := map[int64][]string{}
 	for _, p := range pg.Items {
 		if p.PledgeeOrgID == sess.Org.ID {
 			v.Items = append(v.Items, p)
+			patents[p.ID] = pledgePatents(p)
+		}
+	}
+	if s.valuations != nil {
+		v.CanValue = true
+		if v.Valuations, err = s.vaOptionsFor(r, sess.Org.ID, patents); err != nil {
+			s.serverError(w, r, err)
+			return
 		}
 	}
 	if fe != nil && !slices.ContainsFunc(v.Items, func(p pledge.Pledge) bool { return p.ID == fe.ID }) {
@@ -46,13 +80,30 @@ func (s *Server) plConfirm(w http.ResponseWriter, r *http.Request, sess *session
 	if !ok || !s.parseForm(w, r, sess) {
 		return
 	}
-	p, err := s.pledges.Confirm(r.Context(), s.actor(r, sess.Principal), id)
+	raw := map[string]string{"valuation_id": r.PostForm.Get("valuation_id")}
+	var vid *int64
+	if v := strings.TrimSpace(raw["valuation_id"]); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n <= 0 {
+			fe := newFormError("confirm", id, "请从列表中选择评估。")
+			fe.Values = raw
+			fe.field("valuation_id", "请从列表中选择评估")
+			s.renderPending(w, r, sess, http.StatusBadRequest, fe)
+			return
+		}
+		vid = &n
+	}
+	p, err := s.pledges.ConfirmWithValuation(r.Context(), s.actor(r, sess.Principal), id, vid)
 	if err != nil {
-		s.plRefused(w, r, err, "confirm", id, nil, func(fe *formError) { s.renderPending(w, r, sess, fe.Status, fe) })
+		s.plRefused(w, r, err, "confirm", id, raw, func(fe *formError) { s.renderPending(w, r, sess, fe.Status, fe) })
 		return
 	}
+	attached := ""
+	if p.Valuation != nil {
+		attached = fmt.Sprintf("已附评估 #%d（建议贷款额 %s）。", p.Valuation.ID, vaYuan(p.Valuation.RecommendedLoanFen))
+	}
 	s.redirectFlash(w, r, pathPLPending, "已确认"+p.PledgorName+"的质押申请（合同号 "+p.ContractNumber+"），已提交知识产权局审查，审查期限至 "+
-		showDate(p.Deadline)+"。")
+		showDate(p.Deadline)+"。"+attached)
 }
 
 func (s *Server) plDecline(w http.ResponseWriter, r *http.Request, sess *session) {

@@ -143,33 +143,42 @@ const maxYuanDigits = 12
 // exactly into fen, without floating point; msg says in Chinese what is
 // wrong, or is "".
 func parseYuan(s string) (fen int64, msg string) {
+	return yuanToFen(s, "被担保债权数额", false)
+}
+
+// yuanToFen is parseYuan for any amount: label names it in the messages,
+// and zeroOK admits 0 (a year without revenue).
+func yuanToFen(s, label string, zeroOK bool) (fen int64, msg string) {
 	s = strings.TrimSpace(s)
 	s = strings.TrimPrefix(strings.TrimPrefix(s, "¥"), "￥")
 	s = strings.ReplaceAll(s, ",", "")
 	s = strings.ReplaceAll(s, "，", "")
 	if s == "" {
-		return 0, "请填写被担保债权数额"
+		return 0, "请填写" + label
 	}
 	if strings.HasPrefix(s, "-") {
-		return 0, "被担保债权数额须大于 0"
+		if zeroOK {
+			return 0, label + "不能为负数"
+		}
+		return 0, label + "须大于 0"
 	}
 	intPart, frac, hasPoint := strings.Cut(s, ".")
 	if intPart == "" || (hasPoint && frac == "") || !digits(intPart) || !digits(frac) {
-		return 0, "被担保债权数额请填写以元为单位的数字，如 3000000 或 3000000.50"
+		return 0, label + "请填写以元为单位的数字，如 3000000 或 3000000.50"
 	}
 	if len(frac) > 2 {
-		return 0, "被担保债权数额最多精确到分（小数点后两位）"
+		return 0, label + "最多精确到分（小数点后两位）"
 	}
 	intPart = strings.TrimLeft(intPart, "0")
 	if len(intPart) > maxYuanDigits {
-		return 0, "被担保债权数额不能超过 1000 亿元"
+		return 0, label + "不能超过 1000 亿元"
 	}
 	frac += strings.Repeat("0", 2-len(frac))
 	for _, c := range intPart + frac {
 		fen = fen*10 + int64(c-'0')
 	}
-	if fen == 0 {
-		return 0, "被担保债权数额须大于 0"
+	if fen == 0 && !zeroOK {
+		return 0, label + "须大于 0"
 	}
 	return fen, ""
 }

@@ -159,7 +159,7 @@ var plFieldLabels = map[string]string{
 	"pledgee_org_id": "质权人（银行）", "assets": "质押专利", "pledgor_address": "出质人地址", "pledgee_address": "质权人地址",
 	"contract_number": "质押合同编号", "contract_date": "合同签订日期", "secured_claim_kind": "被担保债权种类",
 	"amount": "被担保债权数额", "debt_start": "债务履行期限起始日", "debt_end": "债务履行期限届满日", "scope": "质押担保范围",
-	"annual_fee_payer": "年费缴纳人", "grounds": "不予登记理由", "reason": "理由",
+	"annual_fee_payer": "年费缴纳人", "grounds": "不予登记理由", "reason": "理由", "valuation_id": "评估",
 }
 
 func plFieldLabel(f string) string {
@@ -218,6 +218,10 @@ func plFieldMessage(fe problem.FieldError) string {
 		return "请至少选择一项专利"
 	case "unknown_ground":
 		return "所选理由不是规定的不予登记情形"
+	case "unknown_valuation":
+		return "所选评估不存在，或不是本笔质押的当事人作出的"
+	case "valuation_mismatch":
+		return "所选评估涵盖的专利与本申请的质押专利不一致"
 	}
 	return label + "无效"
 }

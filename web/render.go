@@ -25,7 +25,11 @@ var staticFS embed.FS
 var pageNames = []string{"login", "home", "todo", "message",
 	"wl_lookup", "wl_changes", "wl_nominate", "wl_nominations", "wl_review", "wl_batches", "wl_batch",
 	"wl_entries", "wl_enterprise", "wl_mine",
-	"pl_patents", "pl_applications", "pl_new", "pl_detail", "pl_pending", "pl_bank", "pl_risks", "pl_review", "pl_amendments"}
+	"pl_patents", "pl_applications", "pl_new", "pl_detail", "pl_pending", "pl_bank", "pl_risks", "pl_review", "pl_amendments", "dashboard",
+	"va_list", "va_new", "va_detail",
+	"li_search", "li_patent", "li_listings", "li_dormant", "li_open", "li_intents", "li_intent", "li_needs", "li_need", "li_licence",
+	"ln_list", "ln_new", "ln_detail",
+	"sb_apps", "sb_apply", "sb_detail", "sb_office", "sb_policy_form", "sb_policy", "sb_notice", "sb_review", "sb_approvals", "sb_payments", "sb_reports"}
 
 // views are the parsed pages and the static files' version stamps.
 type views struct {
@@ -59,8 +63,12 @@ func loadViews() (*views, error) {
 		"srdiLabel": srdiLabel, "checkLabel": checkLabel, "showDate": showDate, "showTime": showTime,
 		"errFor": errFor, "fieldErr": fieldErr, "formValue": formValue, "historyReason": historyReason}
 	maps.Copy(funcs, pledgeFuncs)
+	maps.Copy(funcs, valuationFuncs)
+	maps.Copy(funcs, licensingFuncs)
+	maps.Copy(funcs, loanFuncs)
+	maps.Copy(funcs, subsidyFuncs)
 	for _, name := range pageNames {
-		t, err := template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials.html", "templates/pl_partials.html", "templates/"+name+".html")
+		t, err := template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials.html", "templates/pl_partials.html", "templates/sb_partials.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("web: template %s: %w", name, err)
 		}

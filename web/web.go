@@ -20,8 +20,13 @@ import (
 	"strings"
 
 	"github.com/ipledge/ipledge/account"
+	"github.com/ipledge/ipledge/dashboard"
+	"github.com/ipledge/ipledge/licensing"
+	"github.com/ipledge/ipledge/loan"
 	"github.com/ipledge/ipledge/pledge"
 	"github.com/ipledge/ipledge/registry"
+	"github.com/ipledge/ipledge/subsidy"
+	"github.com/ipledge/ipledge/valuation"
 	"github.com/ipledge/ipledge/whitelist"
 )
 
@@ -43,6 +48,21 @@ type Deps struct {
 	// patents); without both they stay "建设中".
 	Pledges  *pledge.Service
 	Registry *registry.Service
+	// Valuations serves the valuation pages (with Pledges and Registry)
+	// and the valuation shown on a pledge; nil leaves them "建设中".
+	Valuations *valuation.Service
+	// Dashboard serves the IP office's and the bureau's dashboard; nil
+	// leaves it "建设中".
+	Dashboard *dashboard.Service
+	// Licensing and Search serve the transfer pool pages (search, listings,
+	// open licences, intents, needs; with Registry); without all three
+	// they stay "建设中".
+	Licensing *licensing.Service
+	Search    *licensing.Search
+	// Loans serves the loan pages (with Pledges); Subsidies the subsidy
+	// pages (with Loans and Pledges); nil leaves them "建设中".
+	Loans     *loan.Service
+	Subsidies *subsidy.Service
 	// Secure marks the session cookies Secure on every response. Without
 	// it they are Secure when the request came over TLS, directly or (per
 	// X-Forwarded-Proto) through a trusted proxy.
@@ -61,9 +81,16 @@ type Server struct {
 	wl       *whitelist.Service
 	pledges  *pledge.Service
 	registry *registry.Service
-	secure   bool
-	proxies  []netip.Prefix
-	views    *views
+	// valuations is nil when the valuation pages are not served.
+	valuations *valuation.Service
+	dash       *dashboard.Service
+	lic        *licensing.Service
+	search     *licensing.Search
+	loans      *loan.Service
+	subsidies  *subsidy.Service
+	secure     bool
+	proxies    []netip.Prefix
+	views      *views
 	// refresher collapses concurrent rotations of one refresh token.
 	refresher *refresher
 }
@@ -84,9 +111,12 @@ func New(d Deps) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{log: d.Log, accounts: d.Accounts, notify: d.Notify, wl: d.Whitelist, pledges: d.Pledges, registry: d.Registry, secure: d.Secure, proxies: proxies, views: v,
+	s := &Server{log: d.Log, accounts: d.Accounts, notify: d.Notify, wl: d.Whitelist, pledges: d.Pledges, registry: d.Registry, valuations: d.Valuations, secure: d.Secure, proxies: proxies, views: v,
 		refresher: newRefresher()}
 	mux := http.NewServeMux()
+	s.dash = d.Dashboard
+	s.lic, s.search = d.Licensing, d.Search
+	s.loans, s.subsidies = d.Loans, d.Subsidies
 	s.routes(mux)
 
 	csrf := http.NewCrossOriginProtection()
@@ -115,6 +145,26 @@ func (s *Server) routes(mux *http.ServeMux) {
 	if s.pledges != nil && s.registry != nil {
 		maps.Copy(built, s.pledgePages())
 		s.pledgeRoutes(mux)
+		if s.valuations != nil {
+			maps.Copy(built, s.valuationPages())
+			s.valuationRoutes(mux)
+		}
+	}
+	if s.lic != nil && s.search != nil && s.registry != nil {
+		maps.Copy(built, s.licensingPages())
+		s.licensingRoutes(mux)
+	}
+	if s.loans != nil && s.pledges != nil {
+		maps.Copy(built, s.loanPages())
+		s.loanRoutes(mux)
+		if s.subsidies != nil {
+			maps.Copy(built, s.subsidyPages())
+			s.subsidyRoutes(mux)
+		}
+	}
+	if s.dash != nil {
+		maps.Copy(built, s.dashboardPages())
+		s.dashboardRoutes(mux)
 	}
 	for path, h := range built {
 		mux.Handle("GET "+path, h)

@@ -233,16 +233,16 @@ func TestLoginEachRoleShowsItsHome(t *testing.T) {
 func TestNavigationPlaceholders(t *testing.T) {
 	env := apptest.New(t)
 	b := newBrowser(t, env.Server.URL)
-	wantRedirect(t, b.login("bank-a", app.DemoPassword), "/")
+	wantRedirect(t, b.login("ipoffice", app.DemoPassword), "/")
 
-	p := b.get("/loans")
+	p := b.get("/settings")
 	wantStatus(t, p, http.StatusOK)
-	wantBody(t, p, "建设中", "<h1>贷款</h1>", `class="active" aria-current="page">贷款</a>`)
+	wantBody(t, p, "建设中", "<h1>系统设置</h1>", `class="active" aria-current="page">系统设置</a>`)
 
 	wantBody(t, b.get("/notifications"), "建设中", "消息通知")
 
 	// Another role's page.
-	p = b.get("/whitelist/review")
+	p = b.get("/pledges/pending")
 	wantStatus(t, p, http.StatusForbidden)
 	wantBody(t, p, "无权访问")
 

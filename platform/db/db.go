@@ -114,7 +114,7 @@ func openSQLite(ctx context.Context, rawURL string, opts Options) (*DB, error) {
 }
 
 func openPostgres(ctx context.Context, rawURL string, opts Options) (*DB, error) {
-	x, err := sqlx.Open("pgx", rawURL)
+	x, err := sqlx.Open("pgx", withConnectTimeout(rawURL))
 	if err != nil {
 		return nil, err
 	}
