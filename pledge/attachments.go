@@ -4,33 +4,21 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
-	"net/http"
-	"path/filepath"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
 
 	"github.com/ipledge/ipledge/platform/audit"
 	"github.com/ipledge/ipledge/platform/db"
+	"github.com/ipledge/ipledge/platform/document"
 	"github.com/ipledge/ipledge/platform/problem"
 )
 
 // MaxAttachmentBytes is the largest attachment: 20 MiB.
-const MaxAttachmentBytes = 20 << 20
+const MaxAttachmentBytes = document.MaxBytes
 
 // Attachment kinds.
 var attachmentKinds = []string{"contract", "valuation_report", "change_agreement", "other"}
-
-// The content types accepted, by what the content is (sniffed), with the
-// file name extensions that go with each.
-var attachmentTypes = map[string][]string{
-	"application/pdf": {".pdf"},
-	"image/jpeg":      {".jpg", ".jpeg"},
-	"image/png":       {".png"},
-}
 
 // Attachment is a document of a pledge: the pledge contract, a valuation
 // report, evidence. The content is kept with its SHA-256.
@@ -47,44 +35,11 @@ type Attachment struct {
 	Content         []byte    `db:"content" json:"-"`
 }
 
-func unsupportedType(format string, args ...any) error {
-	return &problem.Error{Status: http.StatusUnsupportedMediaType, Code: "unsupported_attachment_type",
-		Title: http.StatusText(http.StatusUnsupportedMediaType), Detail: fmt.Sprintf(format, args...)}
-}
-
-// checkAttachment validates an upload: kind, name, size and content type
-// (sniffed from the content: the declared type must agree with it, and
-// so must the file name's extension).
+// checkAttachment validates an upload (see document.Check) and returns
+// its base name and sniffed content type.
 func checkAttachment(kind, filename, declared string, content []byte) (string, string, error) {
-	var fe []problem.FieldError
-	if !slices.Contains(attachmentKinds, kind) {
-		fe = append(fe, problem.Field("kind", "invalid", "kind is one of "+strings.Join(attachmentKinds, ", ")))
-	}
-	filename = strings.TrimSpace(filepath.Base(strings.ReplaceAll(filename, "\\", "/")))
-	if filename == "" || filename == "." || filename == "/" || len([]rune(filename)) > 200 {
-		fe = append(fe, problem.Field("file", "invalid_name", "the file needs a name of at most 200 characters"))
-	}
-	if len(content) == 0 {
-		fe = append(fe, problem.Field("file", "empty", "the file is empty"))
-	}
-	if len(fe) > 0 {
-		return "", "", problem.Invalid(fe...)
-	}
-	if len(content) > MaxAttachmentBytes {
-		return "", "", problem.TooLarge("an attachment is at most 20 MiB")
-	}
-	sniffed := http.DetectContentType(content)
-	exts, ok := attachmentTypes[sniffed]
-	if !ok {
-		return "", "", unsupportedType("attachments are PDF, JPG or PNG files; this content is %s", sniffed)
-	}
-	if d := strings.TrimSpace(strings.Split(declared, ";")[0]); d != "" && d != "application/octet-stream" && d != sniffed {
-		return "", "", unsupportedType("the file is declared %s but its content is %s", d, sniffed)
-	}
-	if !slices.Contains(exts, strings.ToLower(filepath.Ext(filename))) {
-		return "", "", unsupportedType("a %s file is named %s", sniffed, strings.Join(exts, " or "))
-	}
-	return filename, sniffed, nil
+	c, err := document.Check(attachmentKinds, kind, filename, declared, content)
+	return c.Filename, c.ContentType, err
 }
 
 // AddAttachment stores a document of a pledge, uploaded by a party or

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/ipledge/ipledge/platform/document"
 	"github.com/ipledge/ipledge/platform/problem"
 )
 
@@ -58,7 +59,7 @@ func FuzzCheckAttachment(f *testing.F) {
 			}
 			return
 		}
-		if _, ok := attachmentTypes[ct]; !ok {
+		if !document.Accepted(ct) {
 			t.Fatalf("accepted type %q", ct)
 		}
 		for _, r := range n {

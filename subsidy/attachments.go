@@ -4,32 +4,22 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
-	"net/http"
-	"path/filepath"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
 
 	"github.com/ipledge/ipledge/platform/audit"
 	"github.com/ipledge/ipledge/platform/db"
+	"github.com/ipledge/ipledge/platform/document"
 	"github.com/ipledge/ipledge/platform/problem"
 )
 
 // MaxAttachmentBytes is the largest evidence file: 20 MiB, as for pledges.
-const MaxAttachmentBytes = 20 << 20
+const MaxAttachmentBytes = document.MaxBytes
 
 // AttachmentKinds are the evidence an application carries.
 var AttachmentKinds = []string{"loan_contract", "pledge_contract", "registration_notice", "interest_voucher",
 	"bank_statement", "fee_invoice", "other"}
-
-var attachmentTypes = map[string][]string{
-	"application/pdf": {".pdf"},
-	"image/jpeg":      {".jpg", ".jpeg"},
-	"image/png":       {".png"},
-}
 
 // Attachment is an evidence file of an application.
 type Attachment struct {
@@ -45,44 +35,11 @@ type Attachment struct {
 	Content         []byte    `db:"content" json:"-"`
 }
 
-func unsupportedType(format string, args ...any) error {
-	return &problem.Error{Status: http.StatusUnsupportedMediaType, Code: "unsupported_attachment_type",
-		Title: http.StatusText(http.StatusUnsupportedMediaType), Detail: fmt.Sprintf(format, args...)}
-}
-
-// checkAttachment validates an upload as pledge documents are checked:
-// kind, name, size, and a content type sniffed from the content that the
-// declared type and the extension must agree with.
+// checkAttachment validates an upload (see document.Check) and returns
+// its base name and sniffed content type.
 func checkAttachment(kind, filename, declared string, content []byte) (string, string, error) {
-	var fe []problem.FieldError
-	if !slices.Contains(AttachmentKinds, kind) {
-		fe = append(fe, problem.Field("kind", "invalid", "kind is one of "+strings.Join(AttachmentKinds, ", ")))
-	}
-	filename = strings.TrimSpace(filepath.Base(strings.ReplaceAll(filename, "\\", "/")))
-	if filename == "" || filename == "." || filename == "/" || len([]rune(filename)) > 200 {
-		fe = append(fe, problem.Field("file", "invalid_name", "the file needs a name of at most 200 characters"))
-	}
-	if len(content) == 0 {
-		fe = append(fe, problem.Field("file", "empty", "the file is empty"))
-	}
-	if len(fe) > 0 {
-		return "", "", problem.Invalid(fe...)
-	}
-	if len(content) > MaxAttachmentBytes {
-		return "", "", problem.TooLarge("an attachment is at most 20 MiB")
-	}
-	sniffed := http.DetectContentType(content)
-	exts, ok := attachmentTypes[sniffed]
-	if !ok {
-		return "", "", unsupportedType("attachments are PDF, JPG or PNG files; this content is %s", sniffed)
-	}
-	if d := strings.TrimSpace(strings.Split(declared, ";")[0]); d != "" && d != "application/octet-stream" && d != sniffed {
-		return "", "", unsupportedType("the file is declared %s but its content is %s", d, sniffed)
-	}
-	if !slices.Contains(exts, strings.ToLower(filepath.Ext(filename))) {
-		return "", "", unsupportedType("a %s file is named %s", sniffed, strings.Join(exts, " or "))
-	}
-	return filename, sniffed, nil
+	c, err := document.Check(AttachmentKinds, kind, filename, declared, content)
+	return c.Filename, c.ContentType, err
 }
 
 // AddAttachment stores an evidence file of an application, uploaded by
