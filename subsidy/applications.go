@@ -218,13 +218,20 @@ func (s *Service) gather(ctx context.Context, a audit.Actor, loanID int64) (fact
 	if ent.USCC != nil {
 		f.uscc = *ent.USCC
 	}
-	active, sme, region := false, false, ""
+	// The boost and the "whitelist only" switch look at the status the
+	// firm had when the loan started; the risk flag at today's.
+	activeAtStart, activeNow, sme, region := false, false, false, ""
 	if f.uscc != "" {
 		st, err := s.whitelist.Status(ctx, f.uscc)
 		if err != nil {
 			return f, err
 		}
-		active = st.Status == whitelist.StatusActive
+		activeNow = st.Status == whitelist.StatusActive
+		then, err := s.whitelist.StatusOn(ctx, f.uscc, ln.Start)
+		if err != nil {
+			return f, err
+		}
+		activeAtStart = then.Status == whitelist.StatusActive
 		if e, err := s.whitelist.Enterprise(ctx, f.uscc); err == nil {
 			sme, region = e.IsSME, e.RegionCode
 		} else if !problem.HasCode(err, "not_found") {
@@ -246,11 +253,11 @@ func (s *Service) gather(ctx context.Context, a audit.Actor, loanID int64) (fact
 	f.elig = Facts{SME: sme, BorrowerIsPatentee: f.pledge.PledgorOrgID == ln.EnterpriseOrgID,
 		PledgeRegistered: pledgeWasRegistered(f.pledge), PledgeRegisteredOn: registeredOn, DisbursedOn: ln.Start,
 		FirstPledge: first, RepaidOnTime: ln.State != "overdue" && ln.State != "defaulted" && ln.DaysOverdue == 0,
-		Settled: ln.State == "settled", WhitelistActive: active, IPShare: share}
-	f.risk = RiskFacts{LoanOverdue: ln.State == "overdue", LoanDefaulted: ln.State == "defaulted", WhitelistActive: active,
+		Settled: ln.State == "settled", WhitelistActive: activeAtStart, IPShare: share}
+	f.risk = RiskFacts{LoanOverdue: ln.State == "overdue", LoanDefaulted: ln.State == "defaulted", WhitelistActive: activeNow,
 		PledgeOpenAlert: f.pledge.Impaired}
 	f.sub = Loan{PrincipalFen: ln.PrincipalFen, AnnualRate: ln.AnnualRate, ContractDate: ln.ContractDate, Start: ln.Start,
-		Maturity: ln.Maturity, IPShare: share, WhitelistActive: active}
+		Maturity: ln.Maturity, IPShare: share, WhitelistActive: activeAtStart}
 	return f, nil
 }
 
