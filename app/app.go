@@ -184,7 +184,7 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, opts Option
 		a.Close()
 		return nil, err
 	}
-	a.Web, err = web.New(web.Deps{Log: log, Accounts: a.Accounts, Notify: a.Notify, Whitelist: a.Whitelist,
+	a.Web, err = web.New(web.Deps{Log: log, Accounts: a.Accounts, Notify: a.Notify, Audit: a.Audit, Whitelist: a.Whitelist,
 		Pledges: a.Pledges, Registry: a.Registry, Valuations: a.Valuations, Dashboard: a.Dashboard, Licensing: a.Licensing, Search: a.Search, Loans: a.Loans, Subsidies: a.Subsidies, TrustedProxies: splitList(cfg.TrustedProxies)})
 	if err != nil {
 		a.Close()

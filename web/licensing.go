@@ -792,8 +792,7 @@ func (s *Server) liNeed(w http.ResponseWriter, r *http.Request, sess *session) {
 		return
 	}
 	if n.OrgID != sess.Org.ID {
-		logger(r).Warn("need not visible to caller", "need", id, "org", sess.Org.ID)
-		s.notFound(w, r)
+		s.denyNotFound(w, r, sess, "need", id)
 		return
 	}
 	m, err := s.search.Matches(r.Context(), n, req)

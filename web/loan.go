@@ -58,8 +58,7 @@ func (s *Server) visibleLoan(w http.ResponseWriter, r *http.Request, sess *sessi
 		return l, false
 	}
 	if !l.VisibleTo(sess.Org.ID, sess.Principal.Role == auth.RoleIPOffice) {
-		logger(r).Warn("loan not visible to caller", "loan", id, "org", sess.Org.ID)
-		s.notFound(w, r)
+		s.denyNotFound(w, r, sess, "loan", id)
 		return l, false
 	}
 	return l, true

@@ -80,8 +80,7 @@ func (s *Server) visiblePledge(w http.ResponseWriter, r *http.Request, sess *ses
 		return p, false
 	}
 	if !p.VisibleTo(sess.Org.ID, sess.Principal.Role == auth.RoleIPOffice) {
-		logger(r).Warn("pledge not visible to caller", "pledge", id, "org", sess.Org.ID)
-		s.notFound(w, r)
+		s.denyNotFound(w, r, sess, "pledge", id)
 		return p, false
 	}
 	return p, true

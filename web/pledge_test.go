@@ -163,6 +163,20 @@ func TestPledgeOtherTenantGets404(t *testing.T) {
 	if got, _ := env.App.Pledges.Get(context.Background(), pl.ID); got.State != pledge.StateAwaitingPledgee {
 		t.Fatalf("another tenant changed the pledge: %s", got.State)
 	}
+	// Each refusal is evidence in the audit log, as in the API.
+	rs, err := env.App.Audit.List(context.Background(), 0, 10_000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	denied := 0
+	for _, r := range rs {
+		if r.Action == "authz.deny" && r.ObjectType == "pledge" && r.ObjectID == id {
+			denied++
+		}
+	}
+	if denied < 4 { // the detail and notice pages of both other tenants
+		t.Fatalf("%d audited refusals of pledge %s, want at least 4", denied, id)
+	}
 	// The parties see it.
 	wantBody(t, as(t, env, "bank-a").get("/pledges/"+id), "ZY-TENANT-1", "待银行确认")
 }

@@ -74,8 +74,7 @@ func (s *Server) visibleApplication(w http.ResponseWriter, r *http.Request, sess
 		return a, false
 	}
 	if !a.VisibleTo(sess.Org.ID, sess.Principal.Role == auth.RoleIPOffice) {
-		logger(r).Warn("subsidy application not visible to caller", "application", id, "org", sess.Org.ID)
-		s.notFound(w, r)
+		s.denyNotFound(w, r, sess, "subsidy_application", id)
 		return a, false
 	}
 	return a, true

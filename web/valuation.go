@@ -504,8 +504,7 @@ func (s *Server) vaDetail(w http.ResponseWriter, r *http.Request, sess *session)
 		}
 	}
 	if !visible {
-		logger(r).Warn("valuation not visible to caller", "valuation", id, "org", sess.Org.ID)
-		s.notFound(w, r)
+		s.denyNotFound(w, r, sess, "valuation", id)
 		return
 	}
 	dv := vaDetailView{V: v, Creator: sess.Org.Name, Own: v.CreatedByOrgID == sess.Org.ID, RatesSrc: ratesSourceLabel(v.Loan.Rates.Source)}

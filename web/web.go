@@ -13,6 +13,7 @@ package web
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"maps"
 	"net/http"
@@ -23,6 +24,7 @@ import (
 	"github.com/ipledge/ipledge/dashboard"
 	"github.com/ipledge/ipledge/licensing"
 	"github.com/ipledge/ipledge/loan"
+	"github.com/ipledge/ipledge/platform/audit"
 	"github.com/ipledge/ipledge/pledge"
 	"github.com/ipledge/ipledge/registry"
 	"github.com/ipledge/ipledge/subsidy"
@@ -42,6 +44,8 @@ type Deps struct {
 	Accounts *account.Service
 	// Notify counts unread notifications for the header; nil shows no count.
 	Notify UnreadCounter
+	// Audit records pages refused to another tenant; nil only logs them.
+	Audit *audit.Log
 	// Whitelist serves the whitelist pages; nil leaves them "建设中".
 	Whitelist *whitelist.Service
 	// Pledges and Registry serve the pledge pages (and the enterprise's
@@ -78,6 +82,7 @@ type Server struct {
 	log      *slog.Logger
 	accounts *account.Service
 	notify   UnreadCounter
+	audit    *audit.Log
 	wl       *whitelist.Service
 	pledges  *pledge.Service
 	registry *registry.Service
@@ -117,6 +122,7 @@ func New(d Deps) (http.Handler, error) {
 	s.dash = d.Dashboard
 	s.lic, s.search = d.Licensing, d.Search
 	s.loans, s.subsidies = d.Loans, d.Subsidies
+	s.audit = d.Audit
 	s.routes(mux)
 
 	csrf := http.NewCrossOriginProtection()
@@ -198,6 +204,20 @@ func (s *Server) underConstruction(w http.ResponseWriter, r *http.Request, sess 
 func (s *Server) forbidden(w http.ResponseWriter, r *http.Request, sess *session) {
 	s.render(w, r, sess, http.StatusForbidden, "message", "无权访问", "", message{
 		Heading: "无权访问", Text: "您的账号角色无权访问该页面。如需办理相关业务，请联系本机构管理员。"})
+}
+
+// denyNotFound answers 404 for an object of another tenant (its
+// existence is not leaked) and records the attempt in the audit log, as
+// the API does: a refused authorization is evidence.
+func (s *Server) denyNotFound(w http.ResponseWriter, r *http.Request, sess *session, objectType string, id any) {
+	logger(r).Warn("object not visible to caller", "object", objectType, "id", id, "org", sess.Org.ID)
+	if s.audit != nil {
+		if err := s.audit.AppendAlone(r.Context(), s.actor(r, sess.Principal), audit.Entry{Action: "authz.deny", ObjectType: objectType,
+			ObjectID: fmt.Sprint(id), Outcome: audit.OutcomeDenied, Summary: map[string]any{"page": r.URL.Path, "method": r.Method}}); err != nil {
+			logger(r).Error("audit a denied page", "err", err)
+		}
+	}
+	s.notFound(w, r)
 }
 
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
