@@ -203,17 +203,19 @@ func call(method, u, token string, body any) (int, []byte, error) {
 // load is what the workers need: tokens per instance, the codes to check,
 // the patents to read, and what the writes use.
 type load struct {
-	urls      []string
-	bank      []string // bank-a's token on each instance
-	bankB     []string
-	ipo       []string
-	ent       []string
-	codes     []string // firms of every batch (status checks)
-	active    []string // firms on the active list (feedback)
-	patents   []string // patent numbers
-	search    bool     // /patents/search exists
-	pledge    map[string]any
-	pledgeOK  bool
+	urls     []string
+	bank     []string // bank-a's token on each instance
+	bankB    []string
+	ipo      []string
+	ent      []string
+	codes    []string // firms of every batch (status checks)
+	active   []string // firms on the active list (feedback)
+	patents  []string // patent numbers
+	search   bool     // /patents/search exists
+	pledge   map[string]any
+	pledgeOK bool
+	loanID   int64 // bank-a's demo loan, for payments; 0 when none
+
 	firmStart int64
 	firmSeq   atomic.Int64
 }
@@ -322,6 +324,24 @@ func setup(urls []string, password string) (*load, error) {
 			fmt.Fprintf(os.Stderr, "ipledge-load: pledge requests left out of the writes (trial: %d %s)\n", code, truncate(b))
 		}
 	}
+	// Payments go to bank-a's first loan (the demo seeds one).
+	var loans struct {
+		Items []struct {
+			ID    int64  `json:"id"`
+			State string `json:"state"`
+		} `json:"items"`
+	}
+	if err := getJSON(base+"/api/v1/loans?limit=10", l.bank[0], &loans); err == nil {
+		for _, ln := range loans.Items {
+			if ln.State == "performing" || ln.State == "overdue" {
+				l.loanID = ln.ID
+				break
+			}
+		}
+	}
+	if l.loanID == 0 {
+		fmt.Fprintln(os.Stderr, "ipledge-load: no open loan of bank-a: payments left out of the writes")
+	}
 	// Nominated firms get codes no earlier run used.
 	l.firmStart = time.Now().UnixNano() / 1e6 % 1_000_000
 	return l, nil
@@ -382,6 +402,11 @@ type sample struct {
 
 // request performs request number i of a worker: the mix is decided by
 // i mod 20 (12 single checks, 4 batch checks, 2 reads, 2 writes).
+// searchQueries are two- to four-word Chinese queries of the kind a bank
+// or an enterprise types, over the demo patents' subjects.
+var searchQueries = []string{"无人机", "无人机 巡检", "数据 采集", "大气 质量 监测", "关键词 抽取", "图模型 新闻",
+	"监测 系统", "多功能 盒", "web 采集 方法", "巡检 系统 图像"}
+
 func (l *load) request(w, i int) sample {
 	inst := (w + i) % len(l.urls)
 	base := l.urls[inst]
@@ -407,14 +432,19 @@ func (l *load) request(w, i int) sample {
 	case m < 18:
 		kind, token = kindSearch, l.ipo[inst]
 		if l.search {
-			path = "/api/v1/patents/search?q=" + url.QueryEscape("一种")
+			path = "/api/v1/patents/search?q=" + url.QueryEscape(searchQueries[(w+i)%len(searchQueries)])
 		} else {
 			path = "/api/v1/patents/" + url.PathEscape(l.patents[(w+i)%len(l.patents)])
 		}
 	default:
 		kind, method, want = kindWrite, "POST", 201
-		switch n := (w + i/20) % 3; {
-		case n == 0 || (n == 2 && !l.pledgeOK):
+		switch n := (w + i/20) % 4; {
+		case n == 3 && l.loanID != 0:
+			// An interest payment of one fen: a real write through the
+			// loan's state machine that never settles the loan.
+			path = fmt.Sprintf("/api/v1/loans/%d/payments", l.loanID)
+			body = map[string]any{"paid_on": time.Now().Format("2006-01-02"), "principal_fen": 0, "interest_fen": 1}
+		case n == 0 || n == 3 || (n == 2 && !l.pledgeOK):
 			first17 := fmt.Sprintf("91141100MA%07d", (l.firmStart*10+l.firmSeq.Add(1))%10_000_000)
 			path, token = "/api/v1/whitelist/nominations", l.ipo[inst]
 			body = map[string]any{"uscc": first17 + string(uscc.CheckCharacter(first17)), "name": "压测企业" + first17[10:], "valid_invention_patents": 1, "source": "ip_office"}
