@@ -2,7 +2,6 @@ package api
 
 import (
 	"fmt"
-	"mime"
 	"net/http"
 	"strconv"
 
@@ -355,10 +354,7 @@ func (s *Server) downloadSubsidyAttachment(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	c.Header("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": at.Filename}))
-	c.Header("X-Content-SHA256", at.SHA256)
-	c.Header("X-Content-Type-Options", "nosniff")
-	c.Data(http.StatusOK, at.ContentType, at.Content)
+	sendDocument(c, at.Filename, at.SHA256, at.ContentType, at.Content)
 }
 
 func (s *Server) subsidyReport(c *gin.Context) {

@@ -2,8 +2,6 @@ package pledge
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -35,23 +33,15 @@ type Attachment struct {
 	Content         []byte    `db:"content" json:"-"`
 }
 
-// checkAttachment validates an upload (see document.Check) and returns
-// its base name and sniffed content type.
-func checkAttachment(kind, filename, declared string, content []byte) (string, string, error) {
-	c, err := document.Check(attachmentKinds, kind, filename, declared, content)
-	return c.Filename, c.ContentType, err
-}
-
 // AddAttachment stores a document of a pledge, uploaded by a party or
 // the IP office.
 func (s *Service) AddAttachment(ctx context.Context, a audit.Actor, id int64, kind, filename, declaredType string, content []byte) (Attachment, error) {
-	filename, ctype, err := checkAttachment(kind, filename, declaredType, content)
+	doc, err := document.Check(attachmentKinds, kind, filename, declaredType, content)
 	if err != nil {
 		return Attachment{}, err
 	}
-	sum := sha256.Sum256(content)
-	at := Attachment{PledgeID: id, Kind: kind, Filename: filename, ContentType: ctype, SizeBytes: int64(len(content)),
-		SHA256: hex.EncodeToString(sum[:]), UploadedByOrgID: a.OrgID, CreatedAt: s.nowUTC(), Content: content}
+	at := Attachment{PledgeID: id, Kind: kind, Filename: doc.Filename, ContentType: doc.ContentType, SizeBytes: int64(len(content)),
+		SHA256: doc.SHA256, UploadedByOrgID: a.OrgID, CreatedAt: s.nowUTC(), Content: content}
 	err = s.db.InTx(ctx, func(tx *sqlx.Tx) error {
 		p, err := s.load(ctx, tx, id)
 		if err != nil {
@@ -64,7 +54,7 @@ func (s *Service) AddAttachment(ctx context.Context, a audit.Actor, id int64, ki
 			return err
 		}
 		return s.record(ctx, tx, a, p, "attachment", p.State, p.State, map[string]any{"attachment_id": at.ID, "kind": kind,
-			"filename": filename, "sha256": at.SHA256, "size_bytes": at.SizeBytes})
+			"filename": doc.Filename, "sha256": at.SHA256, "size_bytes": at.SizeBytes})
 	})
 	at.Content = nil
 	return at, err

@@ -123,6 +123,18 @@ func (s *Service) complete(ctx context.Context, q db.Queryer, ps []*Pledge) erro
 	if err != nil {
 		return err
 	}
+	var valuationIDs []int64
+	for _, p := range ps {
+		if p.ValuationID != nil {
+			valuationIDs = append(valuationIDs, *p.ValuationID)
+		}
+	}
+	var valued map[int64]valuation.Summary
+	if s.valuations != nil {
+		if valued, err = s.valuations.Summaries(ctx, valuationIDs); err != nil {
+			return err
+		}
+	}
 	today := s.today()
 	for _, p := range ps {
 		p.Assets = assets[p.ID]
@@ -132,11 +144,7 @@ func (s *Service) complete(ctx context.Context, q db.Queryer, ps []*Pledge) erro
 		p.RefusalGrounds = splitGrounds(p.CitedGrounds)
 		p.Overdue = p.State == StateSubmitted && !p.Deadline.IsZero() && today.After(p.Deadline)
 		p.CreatedAt, p.UpdatedAt = p.CreatedAt.UTC(), p.UpdatedAt.UTC()
-		if p.ValuationID != nil && s.valuations != nil {
-			v, err := s.valuations.Get(ctx, *p.ValuationID)
-			if err != nil {
-				return err
-			}
+		if v, ok := valued[ptrValue(p.ValuationID)]; ok {
 			p.Valuation = &ValuationSummary{ID: v.ID, TotalValueFen: v.TotalValueFen, RecommendedLoanFen: v.RecommendedLoanFen,
 				SecuredAboveRecommendation: p.SecuredAmountFen > v.RecommendedLoanFen}
 		}
@@ -226,4 +234,11 @@ func actorName(a audit.Actor) string {
 // a valuation is attached to (and may therefore read it).
 func (s *Service) ValuationVisibleTo(ctx context.Context, valuationID, orgID int64) (bool, error) {
 	return s.st.valuationParty(ctx, valuationID, orgID)
+}
+
+func ptrValue(p *int64) int64 {
+	if p == nil {
+		return 0
+	}
+	return *p
 }

@@ -2,8 +2,6 @@ package subsidy
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -35,24 +33,16 @@ type Attachment struct {
 	Content         []byte    `db:"content" json:"-"`
 }
 
-// checkAttachment validates an upload (see document.Check) and returns
-// its base name and sniffed content type.
-func checkAttachment(kind, filename, declared string, content []byte) (string, string, error) {
-	c, err := document.Check(AttachmentKinds, kind, filename, declared, content)
-	return c.Filename, c.ContentType, err
-}
-
 // AddAttachment stores an evidence file of an application, uploaded by
 // the applicant, its bank or the IP office (visibility is the caller's
 // check).
 func (s *Service) AddAttachment(ctx context.Context, a audit.Actor, appID int64, kind, filename, declaredType string, content []byte) (Attachment, error) {
-	filename, ctype, err := checkAttachment(kind, filename, declaredType, content)
+	doc, err := document.Check(AttachmentKinds, kind, filename, declaredType, content)
 	if err != nil {
 		return Attachment{}, err
 	}
-	sum := sha256.Sum256(content)
-	at := Attachment{ApplicationID: appID, Kind: kind, Filename: filename, ContentType: ctype, SizeBytes: int64(len(content)),
-		SHA256: hex.EncodeToString(sum[:]), UploadedByOrgID: a.OrgID, CreatedAt: s.nowUTC(), Content: content}
+	at := Attachment{ApplicationID: appID, Kind: kind, Filename: doc.Filename, ContentType: doc.ContentType, SizeBytes: int64(len(content)),
+		SHA256: doc.SHA256, UploadedByOrgID: a.OrgID, CreatedAt: s.nowUTC(), Content: content}
 	err = s.db.InTx(ctx, func(tx *sqlx.Tx) error {
 		if _, err := s.lockApplication(ctx, tx, appID); err != nil {
 			return err
@@ -61,7 +51,7 @@ func (s *Service) AddAttachment(ctx context.Context, a audit.Actor, appID int64,
 			return err
 		}
 		return s.record(ctx, tx, a, "attachment", "subsidy_application", appID, map[string]any{"attachment_id": at.ID,
-			"kind": kind, "filename": filename, "sha256": at.SHA256, "size_bytes": at.SizeBytes})
+			"kind": kind, "filename": doc.Filename, "sha256": at.SHA256, "size_bytes": at.SizeBytes})
 	})
 	at.Content = nil
 	return at, err

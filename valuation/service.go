@@ -246,9 +246,31 @@ func (s *Service) Get(ctx context.Context, id int64) (Valuation, error) {
 
 // Summary is what a pledge shows of its valuation.
 type Summary struct {
-	ID                 int64 `json:"id"`
-	TotalValueFen      int64 `json:"total_value_fen"`
-	RecommendedLoanFen int64 `json:"recommended_loan_fen"`
+	ID                 int64 `db:"id" json:"id"`
+	TotalValueFen      int64 `db:"total_value_fen" json:"total_value_fen"`
+	RecommendedLoanFen int64 `db:"recommended_loan_fen" json:"recommended_loan_fen"`
+}
+
+// Summaries reads the value and recommended loan of valuations by id in
+// one query, without decoding their stored results (a pledge list shows
+// only these two figures).
+func (s *Service) Summaries(ctx context.Context, ids []int64) (map[int64]Summary, error) {
+	out := map[int64]Summary{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	query, args, err := sqlx.In(`SELECT id, total_value_fen, recommended_loan_fen FROM valuations WHERE id IN (?)`, ids)
+	if err != nil {
+		return nil, err
+	}
+	var rows []Summary
+	if err := s.db.SelectContext(ctx, &rows, s.db.Rebind(query), args...); err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		out[r.ID] = r
+	}
+	return out, nil
 }
 
 // PatentNumbers returns the application numbers a valuation covers.
